@@ -1,0 +1,1 @@
+"""flowterm.core: pure analysis over Polars frames. Never imports textual, rich or the UI."""

@@ -1,0 +1,209 @@
+"""Read recognised files into canonical Polars frames, lazily, splitting good rows from rejects.
+
+``scan_file`` gives a LazyFrame over one file (canonical columns, ``_file``, ``_line``,
+``_reject``);
+``read_file`` collects it once into a ``FileResult`` (good rows, rejected rows with file, line
+and reason) and turns any read failure into ``error`` rather than an exception. ``scan_kind``
+stacks every part file of a kind (and session) for the analytics to filter and aggregate lazily.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import polars as pl
+
+from .catalog import Catalog, DataFile, data_file
+from .schema import Kind, spec
+from .timeparse import detect_layouts
+from .validate import LINE, REJECT, Canonical, canonicalise, output_columns
+
+FILE = "_file"
+
+#: Schema of a rejects frame: where the row was, why it was set aside, and its raw values.
+REJECT_SCHEMA = pl.Schema(
+    {
+        "file": pl.String(),
+        "line": pl.Int64(),
+        "reason": pl.String(),
+        "raw": pl.String(),
+    }
+)
+
+
+@dataclass(frozen=True, slots=True)
+class FileResult:
+    """One file read: its good rows, its rejected rows, or the reason it could not be read."""
+
+    source: DataFile
+    frame: pl.DataFrame
+    rejects: pl.DataFrame
+    error: str | None = None
+
+    @property
+    def kind(self) -> Kind:
+        return self.source.kind
+
+    @property
+    def rows_read(self) -> int:
+        return self.frame.height + self.rejects.height
+
+    @property
+    def rows_rejected(self) -> int:
+        return self.rejects.height
+
+    def reason_counts(self, limit: int = 5) -> list[tuple[str, int, int]]:
+        """The most frequent reject reasons as ``(reason, count, first line)``."""
+        if self.rejects.is_empty():
+            return []
+        grouped = (
+            self.rejects.lazy()
+            .group_by("reason")
+            .agg(pl.len().alias("n"), pl.col("line").min().alias("first"))
+            .sort(["n", "first"], descending=[True, False])
+            .head(limit)
+            .collect()
+        )
+        return [(r, int(n), int(f)) for r, n, f in grouped.iter_rows()]
+
+
+def _raw_lazy(source: DataFile) -> tuple[pl.LazyFrame, pl.Schema]:
+    """The file as a LazyFrame with canonical column names (unconverted) and ``_line``."""
+    det = source.detected
+    mapping = dict(det.mapping)
+    if det.fmt == "parquet":
+        lf = pl.scan_parquet(source.path).with_row_index(LINE, offset=1)
+        lf = lf.select(pl.col(LINE), *[pl.col(h).alias(c) for h, c in mapping.items()])
+        return lf, lf.collect_schema()
+    # Every column read as text; one sentinel column catches rows with more fields than the
+    # header. Record i (0-based) sits on physical line i + 2 (the header is line 1); blank lines
+    # are kept by the reader as empty rows, so the count stays exact unless a quoted field spans
+    # several lines.
+    headers = list(det.headers)
+    names = [f"_c{i}" for i in range(len(headers))]
+    schema = dict.fromkeys([*names, "_extra"], pl.String())
+    lf = pl.scan_csv(
+        source.path,
+        has_header=False,
+        skip_rows=1,
+        separator=det.separator,
+        schema=schema,
+        missing_columns="insert",
+        truncate_ragged_lines=True,
+        encoding="utf8-lossy",
+        infer_schema=False,
+    ).with_row_index(LINE, offset=2)
+    by_name = {h: names[i] for i, h in enumerate(headers)}
+    cols = [pl.col(by_name[h]).alias(c) for h, c in mapping.items()]
+    lf = lf.select(pl.col(LINE), pl.col("_extra"), *cols)
+    return lf, lf.collect_schema()
+
+
+#: Rows sampled from the top of a file to learn the layout of its timestamp columns.
+LAYOUT_SAMPLE_ROWS = 500
+
+
+def _timestamp_layouts(
+    lf: pl.LazyFrame, schema: pl.Schema, kind: Kind
+) -> dict[str, tuple[str, ...]]:
+    text_ts = [
+        c.name
+        for c in spec(kind).columns
+        if c.timestamp and c.name in schema and schema[c.name] == pl.String
+    ]
+    if not text_ts:
+        return {}
+    head = lf.select(text_ts).head(LAYOUT_SAMPLE_ROWS).collect()
+    return {name: detect_layouts(head[name]) for name in text_ts}
+
+
+def scan_file(source: DataFile) -> Canonical:
+    """One file in canonical form, lazily, with ``_file`` naming it (relative path)."""
+    lf, schema = _raw_lazy(source)
+    kind = source.kind
+    columns = pl.Schema({k: v for k, v in schema.items() if k not in (LINE, "_extra")})
+    canonical = canonicalise(
+        lf,
+        kind,
+        columns,
+        session=source.session,
+        symbol_hint=source.symbol_hint,
+        ragged="_extra" if "_extra" in schema else None,
+        layouts=_timestamp_layouts(lf, columns, kind),
+    )
+    frame = canonical.frame.with_columns(pl.lit(source.rel).alias(FILE))
+    return Canonical(frame, canonical.messages, canonical.present)
+
+
+def _split(
+    body: pl.DataFrame, canonical: Canonical, kind: Kind
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    good = body.filter(pl.col(REJECT).is_null()).select(output_columns(kind))
+    rejects = (
+        body.filter(pl.col(REJECT).is_not_null())
+        .select(
+            pl.col(FILE).alias("file"),
+            pl.col(LINE).cast(pl.Int64).alias("line"),
+            canonical.reason().alias("reason"),
+            canonical.raw_text().alias("raw"),
+        )
+        .sort("line")
+    )
+    return good, rejects
+
+
+def empty_frame(kind: Kind) -> pl.DataFrame:
+    return pl.DataFrame(schema=spec(kind).schema())
+
+
+def read_file(source: DataFile) -> FileResult:
+    """Read one file completely. Never raises on bad content or an unreadable file."""
+    try:
+        canonical = scan_file(source)
+        good, rejects = _split(canonical.frame.collect(), canonical, source.kind)
+    except Exception as exc:  # I/O errors, a truncated Parquet file, undecodable content
+        message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        return FileResult(
+            source,
+            empty_frame(source.kind),
+            pl.DataFrame(schema=REJECT_SCHEMA),
+            f"cannot read {source.rel}: {message}",
+        )
+    return FileResult(source, good, rejects)
+
+
+def scan_kind(catalog: Catalog, kind: Kind, session: date | None = None) -> pl.LazyFrame:
+    """The good rows of every part file of ``kind`` (in ``session``), stacked lazily, with
+    ``_file`` and ``_line`` so every row can be traced to its source."""
+    columns = [*output_columns(kind), FILE, LINE]
+    frames = [
+        scan_file(f).good().select(columns).with_columns(pl.col(LINE).cast(pl.Int64))
+        for f in catalog.of_kind(kind, session)
+    ]
+    if not frames:
+        return (
+            empty_frame(kind)
+            .lazy()
+            .with_columns(pl.lit(None, pl.String).alias(FILE), pl.lit(None, pl.Int64).alias(LINE))
+        )
+    return pl.concat(frames, how="vertical_relaxed")
+
+
+def read_kind(catalog: Catalog, kind: Kind, session: date | None = None) -> list[FileResult]:
+    """Read every file of ``kind`` (in ``session``); one result per file."""
+    return [read_file(f) for f in catalog.of_kind(kind, session)]
+
+
+def read_path(path: Path) -> FileResult | str:
+    """Sniff and read a single file outside any catalog (symbol taken from its name if needed).
+
+    Returns the reason as a string when the file is not recognised.
+    """
+    from .sniff import Detected, sniff_file
+
+    sniffed = sniff_file(path)
+    if not isinstance(sniffed, Detected):
+        return sniffed.reason
+    return read_file(data_file(path, path.name, sniffed, None))

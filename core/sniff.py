@@ -1,0 +1,134 @@
+"""Recognise what a file holds from its content (header or Parquet schema), not only its name.
+
+``sniff_file`` reads at most the first 64 KiB of a text file, or only the schema of a Parquet
+file, and answers with a ``Detected`` (kind, format, separator, header mapping) or a ``NotData``
+saying why the file is not used. A read failure is reported as ``Unreadable``.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from .schema import SPECS, Kind, KindSpec, map_headers, normalise_header
+
+TEXT_SUFFIXES = frozenset({".csv", ".txt", ".tsv", ".psv"})
+PARQUET_SUFFIXES = frozenset({".parquet", ".pq"})
+_SEPARATORS = (",", "|", "\t", ";")
+_HEAD_BYTES = 64 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class Detected:
+    """A file recognised as one canonical kind."""
+
+    kind: Kind
+    #: ``csv`` (any delimited text) or ``parquet``.
+    fmt: str
+    separator: str
+    #: The file's own header names, in file order.
+    headers: tuple[str, ...]
+    #: ``{file header: canonical column}`` for the headers flowterm uses.
+    mapping: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class NotData:
+    """A file that is not flowterm data, with the reason shown to the user."""
+
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Unreadable:
+    """A file that looks like data but could not be read."""
+
+    reason: str
+
+
+Sniffed = Detected | NotData | Unreadable
+
+
+def _header_line(head: str) -> str | None:
+    for line in head.splitlines():
+        if line.strip().strip(",;|\t"):
+            return line
+    return None
+
+
+def _split_header(line: str) -> tuple[str, list[str]] | None:
+    counts = {sep: line.count(sep) for sep in _SEPARATORS}
+    sep = max(_SEPARATORS, key=lambda s: counts[s])
+    if counts[sep] == 0:
+        return None
+    fields = next(csv.reader([line], delimiter=sep))
+    return sep, [f.strip() for f in fields]
+
+
+def _fits(ks: KindSpec, mapping: dict[str, str], symbol_from_name: bool) -> bool:
+    have = set(mapping.values())
+    need = set(ks.required)
+    if symbol_from_name and ks.kind is Kind.DAILY_BARS:
+        need.discard("symbol")
+    return need <= have
+
+
+def _name_hint(ks: KindSpec, name: str) -> bool:
+    n = normalise_header(name)
+    return any(n.startswith(h) or f"_{h}" in n for h in ks.name_hints)
+
+
+def classify(headers: list[str], file_name: str) -> tuple[Kind, dict[str, str]] | None:
+    """The kind whose required columns the headers satisfy; ties go to the file name's hint,
+    then to the kind that uses the most of the file's columns."""
+    candidates: list[tuple[bool, int, int, Kind, dict[str, str]]] = []
+    for order, ks in enumerate(SPECS.values()):
+        mapping = map_headers(ks.kind, headers)
+        if _fits(ks, mapping, symbol_from_name=True):
+            candidates.append((_name_hint(ks, file_name), len(mapping), -order, ks.kind, mapping))
+    if not candidates:
+        return None
+    best = max(candidates, key=lambda c: (c[0], c[1], c[2]))
+    return best[3], best[4]
+
+
+def _describe(headers: list[str]) -> str:
+    shown = ", ".join(headers[:8])
+    return shown + (", …" if len(headers) > 8 else "")
+
+
+def sniff_file(path: Path) -> Sniffed:
+    """Recognise ``path`` by its content."""
+    suffix = path.suffix.lower()
+    try:
+        if path.stat().st_size == 0:
+            return NotData("empty file")
+        if suffix in PARQUET_SUFFIXES:
+            headers = list(pl.read_parquet_schema(path).keys())
+            sep = ""
+            fmt = "parquet"
+        elif suffix in TEXT_SUFFIXES:
+            with path.open("rb") as fh:
+                head = fh.read(_HEAD_BYTES).decode("utf-8", errors="replace").lstrip("\ufeff")
+            line = _header_line(head)
+            if line is None:
+                return NotData("no header line")
+            split = _split_header(line)
+            if split is None:
+                return NotData("no delimited header (one column only)")
+            sep, headers = split
+            fmt = "csv"
+        else:
+            return NotData(f"not a data file type ({suffix or 'no extension'})")
+    except OSError as exc:
+        return Unreadable(f"cannot read: {exc.strerror or exc}")
+    except Exception as exc:  # corrupt Parquet footer and the like
+        return Unreadable(f"cannot read: {exc}")
+    found = classify(headers, path.name)
+    if found is None:
+        return NotData(f"header matches no known kind (columns: {_describe(headers)})")
+    kind, mapping = found
+    return Detected(kind, fmt, sep, tuple(headers), tuple(mapping.items()))

@@ -1,0 +1,1 @@
+"""flowterm.themes: colour themes (semantic variables: bull, bear, neutral, warning)."""

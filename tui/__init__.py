@@ -1,0 +1,1 @@
+"""flowterm.tui: the Textual app and the command line."""
