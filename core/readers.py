@@ -9,7 +9,7 @@ stacks every part file of a kind (and session) for the analytics to filter and a
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
@@ -18,7 +18,7 @@ import polars as pl
 from .catalog import Catalog, DataFile, data_file
 from .schema import Kind, spec
 from .timeparse import detect_layouts
-from .validate import LINE, REJECT, Canonical, canonicalise, output_columns
+from .validate import LINE, RAW_PREFIX, REJECT, Canonical, canonicalise, output_columns
 
 FILE = "_file"
 
@@ -74,27 +74,28 @@ def _raw_lazy(source: DataFile) -> tuple[pl.LazyFrame, pl.Schema]:
     det = source.detected
     mapping = dict(det.mapping)
     if det.fmt == "parquet":
-        lf = pl.scan_parquet(source.path).with_row_index(LINE, offset=1)
+        lf = pl.scan_parquet(source.path, glob=False).with_row_index(LINE, offset=1)
         lf = lf.select(pl.col(LINE), *[pl.col(h).alias(c) for h, c in mapping.items()])
         return lf, lf.collect_schema()
     # Every column read as text; one sentinel column catches rows with more fields than the
-    # header. Record i (0-based) sits on physical line i + 2 (the header is line 1); blank lines
-    # are kept by the reader as empty rows, so the count stays exact unless a quoted field spans
-    # several lines.
+    # header. Record i (0-based) after a header on line h + 1 sits on physical line i + h + 2:
+    # blank lines are kept by the reader as empty rows, so the count stays exact unless a quoted
+    # field spans several lines.
     headers = list(det.headers)
     names = [f"_c{i}" for i in range(len(headers))]
     schema = dict.fromkeys([*names, "_extra"], pl.String())
     lf = pl.scan_csv(
         source.path,
         has_header=False,
-        skip_rows=1,
+        skip_rows=det.header_row + 1,
         separator=det.separator,
         schema=schema,
         missing_columns="insert",
         truncate_ragged_lines=True,
         encoding="utf8-lossy",
         infer_schema=False,
-    ).with_row_index(LINE, offset=2)
+        glob=False,
+    ).with_row_index(LINE, offset=det.header_row + 2)
     by_name = {h: names[i] for i, h in enumerate(headers)}
     cols = [pl.col(by_name[h]).alias(c) for h, c in mapping.items()]
     lf = lf.select(pl.col(LINE), pl.col("_extra"), *cols)
@@ -133,8 +134,7 @@ def scan_file(source: DataFile) -> Canonical:
         ragged="_extra" if "_extra" in schema else None,
         layouts=_timestamp_layouts(lf, columns, kind),
     )
-    frame = canonical.frame.with_columns(pl.lit(source.rel).alias(FILE))
-    return Canonical(frame, canonical.messages, canonical.present)
+    return replace(canonical, frame=canonical.frame.with_columns(pl.lit(source.rel).alias(FILE)))
 
 
 def _split(
@@ -158,11 +158,48 @@ def empty_frame(kind: Kind) -> pl.DataFrame:
     return pl.DataFrame(schema=spec(kind).schema())
 
 
+def _retry_timestamps(
+    body: pl.DataFrame, canonical: Canonical, source: DataFile
+) -> tuple[pl.DataFrame, Canonical] | None:
+    """Rows whose timestamp missed the layouts learned from the top of the file, canonicalised
+    again with every layout (a second pass over those rows only); None when there are none."""
+    if not canonical.timestamp_checks:
+        return None
+    missed = body.filter(pl.col(REJECT).is_in(sorted(canonical.timestamp_checks)))
+    if missed.is_empty():
+        return None
+    raw = missed.lazy().select(
+        pl.col(LINE),
+        pl.lit(None, pl.String).alias("_extra"),
+        *[pl.col(RAW_PREFIX + n).alias(n) for n in canonical.present],
+    )
+    again = canonicalise(
+        raw,
+        source.kind,
+        pl.Schema({n: missed.schema[RAW_PREFIX + n] for n in canonical.present}),
+        session=source.session,
+        symbol_hint=source.symbol_hint,
+        ragged="_extra",
+    )
+    again = replace(again, frame=again.frame.with_columns(pl.lit(source.rel).alias(FILE)))
+    return again.frame.collect(), again
+
+
 def read_file(source: DataFile) -> FileResult:
     """Read one file completely. Never raises on bad content or an unreadable file."""
     try:
         canonical = scan_file(source)
-        good, rejects = _split(canonical.frame.collect(), canonical, source.kind)
+        body = canonical.frame.collect()
+        retried = _retry_timestamps(body, canonical, source)
+        if retried is None:
+            good, rejects = _split(body, canonical, source.kind)
+        else:
+            codes = sorted(canonical.timestamp_checks)
+            kept = body.filter(pl.col(REJECT).is_null() | ~pl.col(REJECT).is_in(codes))
+            good, rejects = _split(kept, canonical, source.kind)
+            again_good, again_rejects = _split(*retried, source.kind)
+            good = pl.concat([good, again_good])
+            rejects = pl.concat([rejects, again_rejects]).sort("line")
     except Exception as exc:  # I/O errors, a truncated Parquet file, undecodable content
         message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         return FileResult(

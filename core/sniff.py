@@ -33,6 +33,8 @@ class Detected:
     headers: tuple[str, ...]
     #: ``{file header: canonical column}`` for the headers flowterm uses.
     mapping: tuple[tuple[str, str], ...]
+    #: 0-based line number of the header (blank lines may precede it); 0 for Parquet.
+    header_row: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,10 +54,12 @@ class Unreadable:
 Sniffed = Detected | NotData | Unreadable
 
 
-def _header_line(head: str) -> str | None:
-    for line in head.splitlines():
+def _header_line(head: str) -> tuple[int, str] | None:
+    """The first line with content, and its 0-based line number (lines split on ``\n`` as the
+    CSV reader counts them)."""
+    for number, line in enumerate(head.split("\n")):
         if line.strip().strip(",;|\t"):
-            return line
+            return number, line.rstrip("\r")
     return None
 
 
@@ -109,13 +113,15 @@ def sniff_file(path: Path) -> Sniffed:
         if suffix in PARQUET_SUFFIXES:
             headers = list(pl.read_parquet_schema(path).keys())
             sep = ""
+            header_row = 0
             fmt = "parquet"
         elif suffix in TEXT_SUFFIXES:
             with path.open("rb") as fh:
                 head = fh.read(_HEAD_BYTES).decode("utf-8", errors="replace").lstrip("\ufeff")
-            line = _header_line(head)
-            if line is None:
+            found_header = _header_line(head)
+            if found_header is None:
                 return NotData("no header line")
+            header_row, line = found_header
             split = _split_header(line)
             if split is None:
                 return NotData("no delimited header (one column only)")
@@ -131,4 +137,4 @@ def sniff_file(path: Path) -> Sniffed:
     if found is None:
         return NotData(f"header matches no known kind (columns: {_describe(headers)})")
     kind, mapping = found
-    return Detected(kind, fmt, sep, tuple(headers), tuple(mapping.items()))
+    return Detected(kind, fmt, sep, tuple(headers), tuple(mapping.items()), header_row)

@@ -139,11 +139,9 @@ def to_date(expr: pl.Expr, dtype: pl.DataType) -> pl.Expr:
     if isinstance(dtype, pl.Date):
         return expr
     if isinstance(dtype, pl.Datetime):
-        if dtype.time_zone is not None:
-            return expr.dt.convert_time_zone(ET_ZONE).dt.date()
+        # The calendar date as stored, in the column's own zone: a daily bar stamped at midnight
+        # UTC (a yfinance index saved to Parquet) is that day, as its text form would be.
         return expr.dt.date()
-    if dtype.is_integer():
-        return parse_date_text(expr.cast(pl.String))
     return parse_date_text(expr.cast(pl.String))
 
 

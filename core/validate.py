@@ -152,11 +152,13 @@ def _ohlc() -> list[tuple[pl.Expr, pl.Expr]]:
 
 
 def _in_session(
-    ts: str, session: date | None, grace_days: int = 0
+    ts: str, session: date | None, grace_days: int = 0, day: pl.Expr | None = None
 ) -> list[tuple[pl.Expr, pl.Expr]]:
+    """Rows stamped outside the session folder's date. ``day`` is the row's ET date; by default
+    the ``session`` column, derived once from the timestamp."""
     if session is None:
         return []
-    day = session_of(pl.col(ts))
+    day = pl.col("session") if day is None else day
     last = session + timedelta(days=grace_days)
     outside = (day < pl.lit(session)) | (day > pl.lit(last))
     return [
@@ -345,6 +347,8 @@ class Canonical:
     messages: tuple[pl.Expr, ...]
     #: The canonical columns the file itself supplies.
     present: tuple[str, ...]
+    #: Check numbers that mean "a timestamp did not parse in the layouts tried".
+    timestamp_checks: frozenset[int] = frozenset()
 
     def good(self) -> pl.LazyFrame:
         """The rows that pass every check, with only the canonical columns."""
@@ -396,12 +400,15 @@ def canonicalise(
     if ragged:
         checks.append((pl.col("_ragged"), pl.lit("row has more fields than the header")))
     values: list[pl.Expr] = []
+    ts_checks: set[int] = set()
     for col in ks.columns:
         if col.name in source:
             raw = pl.col(RAW_PREFIX + col.name)
             fmt = (layouts or {}).get(col.name, LAYOUTS)
             value = _convert(col, raw, source[col.name], kind, fmt)
             if not _cannot_fail(col, source[col.name]):
+                if col.timestamp:
+                    ts_checks.add(len(checks))
                 checks.append(_unparseable(col, raw))
         elif col.name == "symbol" and symbol_hint is not None:
             value = pl.lit(symbol_hint.upper(), pl.String)
@@ -425,7 +432,7 @@ def canonicalise(
     checks += later
     if ragged:
         lf = lf.drop("_ragged")
-    return Canonical(lf, tuple(msg for _, msg in checks), present)
+    return Canonical(lf, tuple(msg for _, msg in checks), present, frozenset(ts_checks))
 
 
 def output_columns(kind: Kind) -> list[str]:
