@@ -86,7 +86,11 @@ def _convert(
 def _cannot_fail(col: Column, src: pl.DataType) -> bool:
     """True when converting ``src`` to the column's dtype cannot turn a value into null (a typed
     Parquet column), so the per-row "unparseable" check can be skipped."""
-    if src == pl.String or col.name in ("right", "direction"):
+    if col.name in ("right", "direction"):
+        return False
+    if col.dtype == pl.String:
+        return True  # any text is valid text; blank becomes null
+    if src == pl.String:
         return False
     if col.timestamp:
         return isinstance(src, pl.Datetime | pl.Date)
@@ -110,7 +114,7 @@ def _unparseable(col: Column, raw: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
         msg = pl.format("unparseable or non-existent {} '{}'", pl.lit(col.name), shown)
     else:
         msg = pl.format("unparseable {} '{}'", pl.lit(col.name), shown)
-    return raw.is_not_null() & pl.col(col.name).is_null(), msg
+    return _text(raw).is_not_null() & pl.col(col.name).is_null(), msg
 
 
 def _et(ts: pl.Expr) -> pl.Expr:

@@ -566,3 +566,30 @@ def test_number_formats_and_non_finite_values(tmp_path: Path) -> None:
     assert frame["price"].to_list() == [1.25, 1.25]
     assert frame["size"].to_list() == [1000, 10]
     assert frame["premium"].to_list() == [pytest.approx(1.25 * 1000 * 100), pytest.approx(1250.0)]
+
+
+def test_blank_text_in_parquet_is_not_a_reject(tmp_path: Path) -> None:
+    """A Parquet dark-pool file whose optional text columns hold "" (no sale condition) keeps
+    every row; a blank number is "missing", never an unparseable value with no message."""
+    day = tmp_path / "2026-04-08"
+    day.mkdir()
+    ts = pl.Series(
+        [datetime(2026, 4, 8, 14, 0, tzinfo=UTC), datetime(2026, 4, 8, 14, 1, tzinfo=UTC)]
+    ).cast(pl.Datetime("ns", "UTC"))
+    pl.DataFrame(
+        {
+            "ts": ts,
+            "symbol": ["SPY", "QQQ"],
+            "price": [500.0, 400.0],
+            "size": [100.0, 200.0],
+            "bid": [499.99, 399.99],
+            "ask": [500.01, 400.01],
+            "venue": ["", "FINY"],
+            "conditions": ["", " "],
+        }
+    ).write_parquet(day / "darkpool.parquet")
+    (source,) = scan_catalog(tmp_path).files
+    result = read_file(source)
+    assert result.rows_rejected == 0
+    assert result.frame["conditions"].to_list() == [None, None]
+    assert result.frame["venue"].to_list() == [None, "FINY"]

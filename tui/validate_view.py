@@ -37,7 +37,7 @@ def _files_table(files: list[FileCheck], show_all: bool) -> Table:
     if fold_bars:
         rows = sum(f.rows_read for f in quiet_bars)
         table.add_row(
-            Text(f"({len(quiet_bars)} more clean bars files; --all lists them)"),
+            Text(f"+{len(quiet_bars)} clean bars files (--all)"),
             Text("daily bars"),
             Text(f"{rows:,}"),
             Text("0"),

@@ -1,0 +1,124 @@
+"""Settings from ``flowterm.toml``: every [P] parameter of the methodology, by section.
+
+Each analysis layer declares its parameters as a frozen dataclass with defaults from
+METHODOLOGY.md and a ``SETTINGS_SECTION`` name; ``flowterm.toml`` may override any field:
+
+    [flow]
+    grade_moderate_max = 0.25
+
+A key that no layer knows, or a value of the wrong type, is an error that names the key and
+the file, so a typo never silently falls back to a default.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import tomllib
+import types
+import typing
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+
+class SettingsError(Exception):
+    """flowterm.toml could not be read or holds an unknown key or an invalid value."""
+
+
+def _type_name(tp: Any) -> str:
+    return getattr(tp, "__name__", str(tp))
+
+
+def _coerce(value: Any, tp: Any, key: str) -> Any:
+    """``value`` from TOML checked (and, for tuples and floats, converted) against ``tp``."""
+    origin = typing.get_origin(tp)
+    if origin in (typing.Union, types.UnionType):
+        options = typing.get_args(tp)
+        if value is None and type(None) in options:
+            return None
+        errors: list[str] = []
+        for option in options:
+            if option is type(None):
+                continue
+            try:
+                return _coerce(value, option, key)
+            except SettingsError as exc:
+                errors.append(str(exc))
+        raise SettingsError(errors[0] if errors else f"{key}: invalid value {value!r}")
+    if origin is typing.Literal:
+        allowed = typing.get_args(tp)
+        if value not in allowed:
+            raise SettingsError(f"{key}: {value!r} is not one of {', '.join(map(repr, allowed))}")
+        return value
+    if origin in (tuple, frozenset, list):
+        if not isinstance(value, list):
+            raise SettingsError(f"{key}: expected a list, got {value!r}")
+        args = typing.get_args(tp)
+        item = args[0] if args else Any
+        items = [value_ if item is Any else _coerce(value_, item, key) for value_ in value]
+        return frozenset(items) if origin is frozenset else tuple(items)
+    if tp is bool:
+        if not isinstance(value, bool):
+            raise SettingsError(f"{key}: expected true or false, got {value!r}")
+        return value
+    if tp is float:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise SettingsError(f"{key}: expected a number, got {value!r}")
+        return float(value)
+    if tp is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise SettingsError(f"{key}: expected a whole number, got {value!r}")
+        return value
+    if tp is str:
+        if not isinstance(value, str):
+            raise SettingsError(f"{key}: expected text, got {value!r}")
+        return value
+    if tp is Any:
+        return value
+    raise SettingsError(f"{key}: settings of type {_type_name(tp)} are not supported")
+
+
+def apply_section(defaults: Any, table: Mapping[str, Any], section: str) -> Any:
+    """A copy of the params dataclass ``defaults`` with the keys of ``table`` applied."""
+    if not dataclasses.is_dataclass(defaults) or isinstance(defaults, type):
+        raise TypeError("defaults must be a dataclass instance")
+    hints = typing.get_type_hints(type(defaults))
+    fields = {f.name for f in dataclasses.fields(defaults)}
+    changes: dict[str, Any] = {}
+    for key, value in table.items():
+        name = f"[{section}] {key}"
+        if key not in fields:
+            known = ", ".join(sorted(fields))
+            raise SettingsError(f"unknown setting {name} (known keys: {known})")
+        changes[key] = _coerce(value, hints[key], name)
+    return dataclasses.replace(defaults, **changes)
+
+
+def load_settings(path: Path | None, defaults: Mapping[str, Any]) -> dict[str, Any]:
+    """Read ``path`` (flowterm.toml; None → all defaults) over ``defaults`` (section name → a
+    params dataclass instance). Returns section name → params. Raises ``SettingsError``."""
+    if path is None:
+        return dict(defaults)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise SettingsError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise SettingsError(f"{path}: not valid TOML: {exc}") from exc
+    out = dict(defaults)
+    for section, table in data.items():
+        if section not in defaults:
+            known = ", ".join(sorted(defaults))
+            raise SettingsError(f"{path}: unknown section [{section}] (known: {known})")
+        if not isinstance(table, dict):
+            raise SettingsError(f"{path}: [{section}] must be a table of key = value")
+        try:
+            out[section] = apply_section(defaults[section], table, section)
+        except SettingsError as exc:
+            raise SettingsError(f"{path}: {exc}") from exc
+    return out
+
+
+def describe(params: Any) -> dict[str, Any]:
+    """A params dataclass as a plain dict (for provenance: "the parameters used")."""
+    return {f.name: getattr(params, f.name) for f in dataclasses.fields(params)}
