@@ -361,10 +361,10 @@ class Canonical:
     def reason(self) -> pl.Expr:
         """The message of each row's failed check (null for good rows)."""
         code = pl.col(REJECT)
-        return pl.coalesce(
-            [pl.when(code == i).then(msg) for i, msg in enumerate(self.messages)]
-            or [pl.lit(None, pl.String)]
-        ).cast(pl.String)
+        options: list[pl.Expr] = [
+            pl.when(code == i).then(msg) for i, msg in enumerate(self.messages)
+        ]
+        return pl.coalesce(options or [pl.lit(None, pl.String)]).cast(pl.String)
 
     def raw_text(self) -> pl.Expr:
         """The raw values of a row joined with commas, for showing a rejected row."""
