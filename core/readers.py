@@ -15,6 +15,7 @@ from pathlib import Path
 
 import polars as pl
 
+from . import vendors
 from .catalog import Catalog, DataFile, data_file
 from .schema import Kind, spec
 from .timeparse import detect_layouts
@@ -73,6 +74,14 @@ def _raw_lazy(source: DataFile) -> tuple[pl.LazyFrame, pl.Schema]:
     """The file as a LazyFrame with canonical column names (unconverted) and ``_line``."""
     det = source.detected
     mapping = dict(det.mapping)
+    if det.fmt not in ("csv", "parquet"):
+        vendor = vendors.get(det.fmt)
+        if vendor is None:
+            raise ValueError(f"unknown format {det.fmt}")
+        lf = vendor.scan(source.path)
+        names = lf.collect_schema().names()
+        lf = lf.select(pl.col(LINE), *[c for c in spec(det.kind).schema().names() if c in names])
+        return lf, lf.collect_schema()
     if det.fmt == "parquet":
         lf = pl.scan_parquet(source.path, glob=False).with_row_index(LINE, offset=1)
         lf = lf.select(pl.col(LINE), *[pl.col(h).alias(c) for h, c in mapping.items()])

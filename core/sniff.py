@@ -13,6 +13,7 @@ from pathlib import Path
 
 import polars as pl
 
+from . import vendors
 from .schema import SPECS, Kind, KindSpec, map_headers, normalise_header
 
 TEXT_SUFFIXES = frozenset({".csv", ".txt", ".tsv", ".psv"})
@@ -26,7 +27,8 @@ class Detected:
     """A file recognised as one canonical kind."""
 
     kind: Kind
-    #: ``csv`` (any delimited text) or ``parquet``.
+    #: ``csv`` (canonical delimited text), ``parquet`` (canonical Parquet), or the name of a
+    #: vendor format (``core.vendors``), e.g. ``cboe-quotedata``.
     fmt: str
     separator: str
     #: The file's own header names, in file order.
@@ -104,37 +106,50 @@ def _describe(headers: list[str]) -> str:
     return shown + (", …" if len(headers) > 8 else "")
 
 
+def _vendor(path: Path, head: bytes) -> Detected | None:
+    fmt = vendors.detect(path, head)
+    if fmt is None:
+        return None
+    return Detected(fmt.kind, fmt.name, "", (), tuple((c, c) for c in fmt.columns))
+
+
 def sniff_file(path: Path) -> Sniffed:
-    """Recognise ``path`` by its content."""
+    """Recognise ``path`` by its content: a vendor format first, then the canonical header."""
     suffix = path.suffix.lower()
+    text_like = suffix in TEXT_SUFFIXES
+    if not (text_like or suffix in PARQUET_SUFFIXES or suffix in vendors.suffixes()):
+        return NotData(f"not a data file type ({suffix or 'no extension'})")
     try:
         if path.stat().st_size == 0:
             return NotData("empty file")
         if suffix in PARQUET_SUFFIXES:
             headers = list(pl.read_parquet_schema(path).keys())
-            sep = ""
-            header_row = 0
-            fmt = "parquet"
-        elif suffix in TEXT_SUFFIXES:
-            with path.open("rb") as fh:
-                head = fh.read(_HEAD_BYTES).decode("utf-8", errors="replace").lstrip("\ufeff")
-            found_header = _header_line(head)
-            if found_header is None:
-                return NotData("no header line")
-            header_row, line = found_header
-            split = _split_header(line)
-            if split is None:
-                return NotData("no delimited header (one column only)")
-            sep, headers = split
-            fmt = "csv"
-        else:
-            return NotData(f"not a data file type ({suffix or 'no extension'})")
+            found = classify(headers, path.name)
+            if found is None:
+                return NotData(f"header matches no known kind (columns: {_describe(headers)})")
+            return Detected(found[0], "parquet", "", tuple(headers), tuple(found[1].items()))
+        with path.open("rb") as fh:
+            raw_head = fh.read(_HEAD_BYTES)
     except OSError as exc:
         return Unreadable(f"cannot read: {exc.strerror or exc}")
     except Exception as exc:  # corrupt Parquet footer and the like
         return Unreadable(f"cannot read: {exc}")
+    vendor = _vendor(path, raw_head)
+    if vendor is not None:
+        return vendor
+    if not text_like:
+        return NotData(f"no known format recognised in this {suffix} file")
+    head = raw_head.decode("utf-8", errors="replace").lstrip("\ufeff")
+    found_header = _header_line(head)
+    if found_header is None:
+        return NotData("no header line")
+    header_row, line = found_header
+    split = _split_header(line)
+    if split is None:
+        return NotData("no delimited header (one column only)")
+    sep, headers = split
     found = classify(headers, path.name)
     if found is None:
         return NotData(f"header matches no known kind (columns: {_describe(headers)})")
     kind, mapping = found
-    return Detected(kind, fmt, sep, tuple(headers), tuple(mapping.items()), header_row)
+    return Detected(kind, "csv", sep, tuple(headers), tuple(mapping.items()), header_row)

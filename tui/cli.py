@@ -114,6 +114,45 @@ def validate(
     raise typer.Exit(int(result.status))
 
 
+@app.command("import")
+def import_files(
+    sources: Annotated[
+        list[Path], typer.Argument(help="Files or folders to import (folders are walked).")
+    ],
+    into: Annotated[Path, typer.Option("--into", help="The data folder to write into.")],
+    session: Annotated[
+        str | None,
+        typer.Option(
+            "--session",
+            help="Put every row into this session (YYYY-MM-DD) instead of each row's own date.",
+        ),
+    ] = None,
+) -> None:
+    """Convert recognised files (canonical or vendor formats) into canonical Parquet in the
+    right session folders of DATA_DIR. Sources are only read; importing the same file twice
+    rewrites the same output instead of duplicating rows.
+
+    Exit status: 0 when everything was imported cleanly, 1 when rows were rejected or files
+    could not be used.
+    """
+    from datetime import date
+
+    from flowterm.tui.import_view import run_import
+
+    day = None
+    if session is not None:
+        try:
+            day = date.fromisoformat(session)
+        except ValueError:
+            typer.echo(f"--session {session!r} is not a date (YYYY-MM-DD)", err=True)
+            raise typer.Exit(2) from None
+    missing = [s for s in sources if not s.exists()]
+    if missing:
+        typer.echo(f"no such file or folder: {missing[0]}", err=True)
+        raise typer.Exit(2)
+    raise typer.Exit(run_import(sources, into, day))
+
+
 @app.command("sample")
 def sample(
     out_dir: Annotated[Path, typer.Argument(help="Folder to write the sample market into.")],
