@@ -13,17 +13,17 @@ snapshots stays correct; the summary functions (``zero_gamma``, ``gamma_walls``,
 from __future__ import annotations
 
 import math
-import types
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time
 from enum import StrEnum
-from typing import Any, Final, Union, get_args, get_origin, get_type_hints
+from typing import Any, Final
 from zoneinfo import ZoneInfo
 
 import polars as pl
 
 from .schema import ET_ZONE, UTC_TS
+from .settings import apply_section
 
 SETTINGS_SECTION: Final = "gamma"
 
@@ -1162,43 +1162,8 @@ def gamma_report(chain: Frame, /, *, params: GammaParams = GammaParams()) -> dic
 # --------------------------------------------------------------------------------------------
 
 
-def _coerce(name: str, hint: Any, value: Any) -> Any:
-    """A TOML value as the field's type; ValueError naming the key when it does not fit."""
-    origin, args = get_origin(hint), get_args(hint)
-    if origin in (Union, types.UnionType):
-        if value is False or (isinstance(value, str) and value.lower() in ("none", "off")):
-            return None
-        return _coerce(name, next(a for a in args if a is not type(None)), value)
-    if hint is float and isinstance(value, int | float) and not isinstance(value, bool):
-        return float(value)
-    if hint is int and isinstance(value, int) and not isinstance(value, bool):
-        return value
-    if hint in (str, bool) and isinstance(value, hint):
-        return value
-    if isinstance(hint, type) and issubclass(hint, StrEnum) and isinstance(value, str):
-        try:
-            return hint(value)
-        except ValueError:
-            pass
-    if hint is time and isinstance(value, time | str):
-        return value if isinstance(value, time) else time.fromisoformat(value)
-    strings = isinstance(value, list | tuple) and all(isinstance(v, str) for v in value)
-    if origin is tuple and args == (str, Ellipsis) and strings:
-        return tuple(value)
-    if origin is tuple and get_origin(args[0]) is tuple and isinstance(value, Mapping):
-        return tuple((str(k), _coerce(name, float, v)) for k, v in value.items())
-    raise ValueError(f"[{SETTINGS_SECTION}] {name} = {value!r} is not a valid {hint}")
-
-
 def load_params(settings: Mapping[str, Any], /) -> GammaParams:
     """GammaParams from a parsed flowterm.toml: each key of its ``[gamma]`` table sets the field
     of the same name (``false`` or "none" clears an optional field; ``band_widths`` is a table
     ``{SPX = 50}``). Unknown keys and ill-typed values raise ValueError."""
-    section = settings.get(SETTINGS_SECTION) or {}
-    hints = get_type_hints(GammaParams)
-    known = {f.name for f in fields(GammaParams)}
-    unknown = sorted(set(section) - known)
-    if unknown:
-        raise ValueError(f"unknown [{SETTINGS_SECTION}] setting(s): {', '.join(unknown)}")
-    values = {k: _coerce(k, hints[k], v) for k, v in section.items()}
-    return GammaParams(**values)
+    return apply_section(GammaParams(), settings.get(SETTINGS_SECTION) or {}, SETTINGS_SECTION)

@@ -15,14 +15,15 @@ latest evaluation, whose date is part of the result.
 from __future__ import annotations
 
 import math
-import types
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
-from typing import Any, Final, Union, get_args, get_origin, get_type_hints
+from typing import Any, Final
 
 import polars as pl
+
+from .settings import apply_section
 
 SETTINGS_SECTION: Final = "regime"
 
@@ -908,31 +909,7 @@ def regime_history(
 # --------------------------------------------------------------------------------------------
 
 
-def _coerce(name: str, hint: Any, value: Any) -> Any:
-    """A TOML value as the field's type; ValueError naming the key when it does not fit."""
-    origin, args = get_origin(hint), get_args(hint)
-    if origin in (Union, types.UnionType):
-        if value is False or (isinstance(value, str) and value.lower() in ("none", "off")):
-            return None
-        return _coerce(name, next(a for a in args if a is not type(None)), value)
-    if hint is float and isinstance(value, int | float) and not isinstance(value, bool):
-        return float(value)
-    if hint is int and isinstance(value, int) and not isinstance(value, bool):
-        return value
-    if hint in (str, bool) and isinstance(value, hint):
-        return value
-    if origin is tuple and args[-1] is Ellipsis and isinstance(value, list | tuple):
-        return tuple(_coerce(name, args[0], v) for v in value)
-    raise ValueError(f"[{SETTINGS_SECTION}] {name} = {value!r} is not a valid {hint}")
-
-
 def load_params(settings: Mapping[str, Any], /) -> RegimeParams:
     """RegimeParams from a parsed flowterm.toml: each key of its ``[regime]`` table sets the field
     of the same name. Unknown keys and ill-typed values raise ValueError."""
-    section = settings.get(SETTINGS_SECTION) or {}
-    hints = get_type_hints(RegimeParams)
-    known = {f.name for f in fields(RegimeParams)}
-    unknown = sorted(set(section) - known)
-    if unknown:
-        raise ValueError(f"unknown [{SETTINGS_SECTION}] setting(s): {', '.join(unknown)}")
-    return RegimeParams(**{k: _coerce(k, hints[k], v) for k, v in section.items()})
+    return apply_section(RegimeParams(), settings.get(SETTINGS_SECTION) or {}, SETTINGS_SECTION)

@@ -13,15 +13,19 @@ the file, so a typo never silently falls back to a default.
 from __future__ import annotations
 
 import dataclasses
+import enum
 import tomllib
 import types
 import typing
 from collections.abc import Mapping
+from datetime import time
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
+
+P = TypeVar("P")
 
 
-class SettingsError(Exception):
+class SettingsError(ValueError):
     """flowterm.toml could not be read or holds an unknown key or an invalid value."""
 
 
@@ -34,8 +38,10 @@ def _coerce(value: Any, tp: Any, key: str) -> Any:
     origin = typing.get_origin(tp)
     if origin in (typing.Union, types.UnionType):
         options = typing.get_args(tp)
-        if value is None and type(None) in options:
-            return None
+        clears = value is None or value is False
+        clears = clears or (isinstance(value, str) and value.lower() in ("none", "off"))
+        if clears and type(None) in options:
+            return None  # `false` or "none" turns an optional setting off
         errors: list[str] = []
         for option in options:
             if option is type(None):
@@ -50,6 +56,15 @@ def _coerce(value: Any, tp: Any, key: str) -> Any:
         if value not in allowed:
             raise SettingsError(f"{key}: {value!r} is not one of {', '.join(map(repr, allowed))}")
         return value
+    if origin is tuple and isinstance(value, dict):
+        args = typing.get_args(tp)
+        pair = args[0] if args else Any
+        if typing.get_origin(pair) is not tuple:
+            raise SettingsError(f"{key}: expected a list, got a table")
+        k_type, v_type = typing.get_args(pair)
+        return tuple(
+            (_coerce(k, k_type, key), _coerce(v, v_type, f"{key}.{k}")) for k, v in value.items()
+        )
     if origin in (tuple, frozenset, list):
         if not isinstance(value, list):
             raise SettingsError(f"{key}: expected a list, got {value!r}")
@@ -73,12 +88,25 @@ def _coerce(value: Any, tp: Any, key: str) -> Any:
         if not isinstance(value, str):
             raise SettingsError(f"{key}: expected text, got {value!r}")
         return value
+    if isinstance(tp, type) and issubclass(tp, enum.Enum):
+        try:
+            return tp(value)
+        except ValueError:
+            allowed = ", ".join(repr(m.value) for m in tp)
+            raise SettingsError(f"{key}: {value!r} is not one of {allowed}") from None
+    if tp is time:
+        if isinstance(value, time):
+            return value
+        try:
+            return time.fromisoformat(str(value))
+        except ValueError:
+            raise SettingsError(f"{key}: expected a time like 16:00, got {value!r}") from None
     if tp is Any:
         return value
     raise SettingsError(f"{key}: settings of type {_type_name(tp)} are not supported")
 
 
-def apply_section(defaults: Any, table: Mapping[str, Any], section: str) -> Any:
+def apply_section(defaults: P, table: Mapping[str, Any], section: str) -> P:
     """A copy of the params dataclass ``defaults`` with the keys of ``table`` applied."""
     if not dataclasses.is_dataclass(defaults) or isinstance(defaults, type):
         raise TypeError("defaults must be a dataclass instance")
@@ -91,7 +119,10 @@ def apply_section(defaults: Any, table: Mapping[str, Any], section: str) -> Any:
             known = ", ".join(sorted(fields))
             raise SettingsError(f"unknown setting {name} (known keys: {known})")
         changes[key] = _coerce(value, hints[key], name)
-    return dataclasses.replace(defaults, **changes)
+    try:
+        return dataclasses.replace(defaults, **changes)
+    except ValueError as exc:  # the params' own consistency checks
+        raise SettingsError(f"[{section}] {exc}") from exc
 
 
 def load_settings(path: Path | None, defaults: Mapping[str, Any]) -> dict[str, Any]:
