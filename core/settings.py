@@ -92,8 +92,8 @@ def _coerce(value: Any, tp: Any, key: str) -> Any:
         try:
             return tp(value)
         except ValueError:
-            allowed = ", ".join(repr(m.value) for m in tp)
-            raise SettingsError(f"{key}: {value!r} is not one of {allowed}") from None
+            choices = ", ".join(repr(m.value) for m in tp)
+            raise SettingsError(f"{key}: {value!r} is not one of {choices}") from None
     if tp is time:
         if isinstance(value, time):
             return value
