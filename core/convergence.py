@@ -12,6 +12,33 @@ from datetime import date
 
 import polars as pl
 
+SETTINGS_SECTION = "convergence"
+
+
+@dataclass(frozen=True, slots=True)
+class ConvergenceParams:
+    """Which series stand for "the market" in the §10 inputs (``[convergence]`` settings)."""
+
+    #: The index whose zone, Range, 200-day average, RSI and doji vote. [§10]
+    index_symbol: str = "SPX"
+    #: The index ETFs whose dark-pool prints, summed, give the dark-pool vote. [§10, §3.2]
+    dark_symbols: tuple[str, ...] = ("SPY", "QQQ", "IWM")
+    #: The underlying whose spot vs zero gamma gives the GEX vote. [§10, §6.3]
+    gamma_underlying: str = "SPX"
+    #: The credit ETF whose zone status is the credit input. [§8.5]
+    credit_symbol: str = "HYG"
+    #: Sessions over which the Smart Money Index slope is taken. [§10: 5-day slope]
+    smi_slope_sessions: int = 5
+    #: RSI below this votes bullish, above ``rsi_overbought`` bearish. [§10: 30 / 70]
+    rsi_oversold: float = 30.0
+    rsi_overbought: float = 70.0
+    #: DIX percentile at or above ``dix_high`` votes bullish, at or below ``dix_low`` bearish.
+    dix_high: float = 0.80
+    dix_low: float = 0.20
+    #: Tape sessions shown in the history ("16v7 → 14v10 → 13v11").
+    history_sessions: int = 10
+
+
 #: Schema of the inputs frame: one row per input.
 INPUT_SCHEMA = pl.Schema(
     {

@@ -149,7 +149,7 @@ def _macro(seed: int, sessions: list[date], mkt_ret: list[float]) -> dict[str, l
     dxy = _bridge(sessions, dxy_noise, sc.DXY_ANCHORS)
     run_start = sessions.index(sc.DXY_RUN_START)
     for t in range(n):
-        if run_start <= t < n - 1 and dxy[t] <= sc.DXY_LEVEL + 0.08:
+        if run_start <= t < n - 2 and dxy[t] <= sc.DXY_LEVEL + 0.08:
             dxy[t] = sc.DXY_LEVEL + 0.08 + 0.05 * rng.random()
         if t < run_start - 1 and sessions[t] >= date(2025, 6, 1) and dxy[t] > 99.85:
             dxy[t] = 99.85 - 0.2 * rng.random()

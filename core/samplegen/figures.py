@@ -220,7 +220,7 @@ class Macro:
 def macro(history: History) -> Macro:
     dxy = history.bars["DXY"].close
     run = 0
-    for x in reversed(dxy[:-1]):
+    for x in reversed(dxy[:-2]):
         if x > sc.DXY_LEVEL:
             run += 1
         else:

@@ -270,10 +270,10 @@ def _macro(f: Figures) -> list[str]:
     return [
         "## 3. Macro regime (METHODOLOGY §8)",
         "",
-        f"* DXY closes: {dxy}. The last session is the first close at or below 100 after "
-        f"**{mc.dxy_run_above} consecutive closes above 100** (since 2026-03-04). The metals "
-        "HARD BLOCK (close > 100 → block; release after 2 consecutive closes ≤ 100) is therefore "
-        "**still in force on 2026-04-08** (one close ≤ 100 so far).",
+        f"* DXY closes: {dxy}. After **{mc.dxy_run_above} consecutive closes above 100** "
+        "(since 2026-03-04) the dollar closes at or below 100 on 04-07 and again, lower, on "
+        "04-08. The metals HARD BLOCK (close > 100 → block; release after 2 consecutive "
+        "closes ≤ 100) is in force through 04-07 and **lifted on 2026-04-08**.",
         f"* DXY change on 04-08: {_pct(mc.dxy_change, 3)}.",
         f"* VIX {mc.vix_prev:.2f} → {mc.vix_last:.2f} ({_pct(vix_chg)}).",
         f"* WTI {mc.wti_prev:.2f} → {mc.wti_last:.2f} ({_pct(mc.wti_last / mc.wti_prev - 1)}); "

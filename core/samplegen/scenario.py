@@ -156,11 +156,13 @@ DXY_ANCHORS: Final = _anchors(
         "2026-03-04": 100.45,
         "2026-03-20": 102.12,
         "2026-03-31": 101.58,
-        "2026-04-07": 100.37,
+        "2026-04-07": 99.96,
         "2026-04-08": 99.62,
     }
 )
-#: First close of the run of DXY closes above 100 that ends on the session before the last.
+#: First close of the run of DXY closes above 100 that ends two sessions before the last: the
+#: dollar closes at or below 100 on 04-07 and 04-08, so the metals HARD BLOCK (released after
+#: two consecutive closes ≤ 100, METHODOLOGY §8.3) lifts on the last session.
 DXY_RUN_START: Final = date(2026, 3, 4)
 DXY_LEVEL: Final = 100.0
 
