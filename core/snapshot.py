@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time as clock
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -18,7 +18,7 @@ from typing import Any
 import polars as pl
 
 from . import fmt
-from .catalog import Catalog, scan_catalog
+from .catalog import Catalog, DataFile, scan_catalog
 from .convergence import (
     INPUT_SCHEMA,
     ConvergenceParams,
@@ -39,7 +39,7 @@ from .darkpool import (
     spot_from_bars,
     volume_by_spot,
 )
-from .flow import FlowDay, FlowParams, campaigns, flow_day
+from .flow import FlowDay, FlowParams, bucket_prints, campaigns, flow_day
 from .gamma import GammaParams, GammaReport, gamma_report
 from .indicators import (
     IndicatorParams,
@@ -95,6 +95,10 @@ class Inputs:
     tapes: Mapping[tuple[Kind, date], pl.DataFrame]
     rejects: pl.DataFrame
     errors: tuple[str, ...]
+    #: Every file's read, by path relative to the data folder (reused when unchanged).
+    results: Mapping[str, FileResult] = field(default_factory=dict)
+    #: Files that failed to read this time and show their last good rows instead.
+    stale: tuple[str, ...] = ()
 
     def tape(self, kind: Kind, session: date) -> pl.DataFrame:
         return self.tapes.get((kind, session), empty_frame(kind))
@@ -133,6 +137,16 @@ class Snapshot:
     explanations: Mapping[str, Explanation]
     rejects: pl.DataFrame
     errors: tuple[str, ...]
+    #: The session's option prints with their side, bucket and exclusion (for drill-down).
+    option_prints: pl.DataFrame
+    #: The session's off-exchange prints with their side and exclusion (for drill-down).
+    dark_prints: pl.DataFrame
+    #: Files read, files showing their last good rows, and the newest file's mtime (ns).
+    files: int
+    stale: tuple[str, ...]
+    newest_mtime_ns: int
+    #: The inputs this snapshot was built from (pass back as ``previous`` on the next build).
+    inputs: Inputs
     #: Seconds spent per stage (for the benchmarks and the footer).
     timings: Mapping[str, float] = field(default_factory=dict)
 
@@ -154,12 +168,44 @@ def _stack(results: list[FileResult], kind: Kind) -> pl.DataFrame:
     return pl.concat(frames, how="vertical_relaxed") if frames else empty_frame(kind)
 
 
-def read_inputs(data_dir: Path, /) -> Inputs:
+def _read(source: DataFile, previous: Inputs | None) -> tuple[FileResult, bool]:
+    """This file's rows: the previous read when the file is unchanged (size and mtime), a fresh
+    read otherwise; when the fresh read fails, the previous good rows (flagged stale)."""
+    before = previous.results.get(source.rel) if previous is not None else None
+    if (
+        before is not None
+        and before.error is None
+        and before.source.size == source.size
+        and before.source.mtime_ns == source.mtime_ns
+        and before.source.detected == source.detected
+    ):
+        return before, False
+    result = read_file(source)
+    if result.error is not None and before is not None and not before.frame.is_empty():
+        return replace(before, error=result.error), True
+    return result, False
+
+
+def read_inputs(data_dir: Path, /, *, previous: Inputs | None = None) -> Inputs:
     """Read every file of ``data_dir`` once. Raises ``CatalogError`` / ``SettingsError`` when
-    the folder or its flowterm.toml cannot be used; never raises on bad rows."""
+    the folder or its flowterm.toml cannot be used; never raises on bad rows.
+
+    With ``previous`` (the last good read of the same folder), unchanged files are not read
+    again, and a file that cannot be read now keeps its last good rows (listed in ``stale``
+    and in ``errors``).
+    """
     catalog = scan_catalog(data_dir)
     settings = load_settings(catalog.settings, DEFAULTS)
-    results = [read_file(f) for f in catalog.files]
+    reads = [_read(f, previous) for f in catalog.files]
+    if previous is not None:
+        # a file the catalog could not even sniff now (a truncated Parquet footer) keeps its
+        # last good rows too
+        for skipped in catalog.unreadable:
+            before = previous.results.get(skipped.rel)
+            if before is not None and not before.frame.is_empty():
+                reads.append((replace(before, error=f"{skipped.rel}: {skipped.reason}"), True))
+    results = [r for r, _ in reads]
+    stale = tuple(r.source.rel for r, was_stale in reads if was_stale)
     by_kind: dict[Kind, list[FileResult]] = {}
     tapes: dict[tuple[Kind, date], list[FileResult]] = {}
     for r in results:
@@ -168,8 +214,9 @@ def read_inputs(data_dir: Path, /) -> Inputs:
         else:
             tapes.setdefault((r.kind, r.source.session), []).append(r)
     rejects = [r.rejects for r in results if not r.rejects.is_empty()]
-    errors = tuple(r.error for r in results if r.error is not None)
-    errors += tuple(f"{s.rel}: {s.reason}" for s in catalog.unreadable)
+    found = [r.error for r in results if r.error is not None]
+    found += [f"{s.rel}: {s.reason}" for s in catalog.unreadable]
+    errors = tuple(dict.fromkeys(found))
 
     def table(kind: Kind) -> pl.DataFrame:
         return _stack(by_kind.get(kind, []), kind)
@@ -186,6 +233,8 @@ def read_inputs(data_dir: Path, /) -> Inputs:
         tapes={key: _stack(rs, key[0]) for key, rs in tapes.items()},
         rejects=pl.concat(rejects) if rejects else pl.DataFrame(schema=REJECT_SCHEMA),
         errors=errors,
+        results={r.source.rel: r for r in results},
+        stale=stale,
     )
 
 
@@ -770,16 +819,22 @@ def _lap(timings: dict[str, float], name: str, start: float) -> float:
 
 
 def build_snapshot(
-    data_dir: Path, session: date | None = None, /, *, inputs: Inputs | None = None
+    data_dir: Path,
+    session: date | None = None,
+    /,
+    *,
+    inputs: Inputs | None = None,
+    previous: Inputs | None = None,
 ) -> Snapshot:
     """Analyse ``session`` (default: the latest tape session) of ``data_dir``.
 
     ``inputs`` lets a caller that already read the folder (the app moving between sessions)
-    skip reading it again.
+    skip reading it; ``previous`` (the inputs of the last snapshot) makes a fresh read reuse
+    unchanged files and keep the last good rows of a file that fails to read.
     """
     timings: dict[str, float] = {}
     t = clock.perf_counter()
-    inputs = inputs or read_inputs(Path(data_dir))
+    inputs = inputs or read_inputs(Path(data_dir), previous=previous)
     t = _lap(timings, "read", t)
     sessions = list(inputs.catalog.sessions)
     if not sessions:
@@ -871,7 +926,16 @@ def build_snapshot(
     explanations = _explanations(
         inputs, target, today.flow, days, zones, today.gamma, counts[-1][1]
     )
-    _lap(timings, "explain", t)
+    t = _lap(timings, "explain", t)
+    quotes = inputs.tape(Kind.QUOTES, target)
+    option_prints = bucket_prints(
+        inputs.tape(Kind.OPTION_PRINTS, target).lazy(),
+        quotes.lazy() if not quotes.is_empty() else None,
+        params=s["flow"],
+        side_params=s["sides"],
+    ).collect()
+    _lap(timings, "prints", t)
+    files = inputs.catalog.files
     return Snapshot(
         data_dir=Path(data_dir),
         session=target,
@@ -896,5 +960,11 @@ def build_snapshot(
         explanations=explanations,
         rejects=inputs.rejects,
         errors=inputs.errors,
+        option_prints=option_prints,
+        dark_prints=classified.filter(pl.col("session") == target),
+        files=len(files),
+        stale=inputs.stale,
+        newest_mtime_ns=max((f.mtime_ns for f in files), default=0),
+        inputs=inputs,
         timings=timings,
     )

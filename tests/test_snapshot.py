@@ -158,3 +158,28 @@ def test_settings_change_the_analysis_and_typos_are_named(tmp_path: Path) -> Non
     (data / "flowterm.toml").write_text("[flow]\nmin_premum = 1e12\n", encoding="utf-8")
     with pytest.raises(SettingsError, match=r"\[flow\] min_premum"):
         build_snapshot(data)
+
+
+def test_a_rebuild_reuses_unchanged_files_and_keeps_the_last_good_rows(tmp_path: Path) -> None:
+    data = _copy_sample(tmp_path, ("2026-04-08",))
+    first = build_snapshot(data)
+    assert first.option_prints.height == first.flow.market.prints_seen
+    assert first.dark_prints["session"].unique().to_list() == [LAST]
+    assert first.files == len(first.inputs.results) and first.newest_mtime_ns > 0
+    options = data / "2026-04-08" / "options.parquet"
+    good = options.read_bytes()
+    # unchanged files are reused, not read again
+    again = build_snapshot(data, previous=first.inputs)
+    assert (
+        again.inputs.results["2026-04-08/options.parquet"]
+        is (first.inputs.results["2026-04-08/options.parquet"])
+    )
+    # a file that turns unreadable keeps its last good rows, and says so
+    options.write_bytes(good[: len(good) // 2])
+    broken = build_snapshot(data, previous=first.inputs)
+    assert broken.stale == ("2026-04-08/options.parquet",)
+    assert any("options.parquet" in e for e in broken.errors)
+    assert broken.flow.market.net == first.flow.market.net
+    # without a previous read the broken file is simply missing, and reported
+    cold = build_snapshot(data)
+    assert cold.flow.market.total == 0 and any("options.parquet" in e for e in cold.errors)
