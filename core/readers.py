@@ -100,6 +100,7 @@ def _raw_lazy(source: DataFile) -> tuple[pl.LazyFrame, pl.Schema]:
         separator=det.separator,
         schema=schema,
         missing_columns="insert",
+        extra_columns="ignore",
         truncate_ragged_lines=True,
         encoding="utf8-lossy",
         infer_schema=False,

@@ -593,3 +593,22 @@ def test_blank_text_in_parquet_is_not_a_reject(tmp_path: Path) -> None:
     assert result.rows_rejected == 0
     assert result.frame["conditions"].to_list() == [None, None]
     assert result.frame["venue"].to_list() == [None, "FINY"]
+
+
+def test_a_first_row_with_several_extra_fields_does_not_sink_the_file(tmp_path: Path) -> None:
+    """Polars sizes the columns from the first data row; two surplus fields there must make
+    that row a reject, not the whole file unreadable."""
+    day = tmp_path / "2026-04-08"
+    day.mkdir()
+    (day / "options.csv").write_text(
+        "ts,underlying,expiry,strike,right,price,size,bid,ask\n"
+        "2026-04-08 09:30:00,SPY,2026-04-10,520,C,1.25,10,1.20,1.25,x,y\n"
+        "2026-04-08 09:31:00,SPY,2026-04-10,520,C,1.25,10,1.20,1.25\n",
+        encoding="utf-8",
+    )
+    (source,) = scan_catalog(tmp_path).files
+    result = read_file(source)
+    assert result.error is None
+    assert result.frame.height == 1
+    assert result.rejects.row(0, named=True)["line"] == 2
+    assert "more fields than the header" in result.rejects.row(0, named=True)["reason"]
