@@ -90,3 +90,75 @@ def test_dpi_and_dix_from_the_cnms_files(tmp_path: Path) -> None:
             f"SPY DPI {spy['dpi'][0]:.4f}, DIX over {members.height} members with bars "
             f"{row['dix']:.4f}"
         )
+
+
+def _read_into(tmp_path: Path, source: Path, session: str, kind: Kind) -> pl.DataFrame:
+    folder = tmp_path / session
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.copy(source, folder / source.name)
+    (data_file,) = scan_catalog(tmp_path).of_kind(kind)
+    result = read_file(data_file)
+    assert result.error is None and result.rows_rejected == 0
+    return result.frame
+
+
+@needs_real
+@pytest.mark.parametrize(
+    ("name", "session", "underlying"),
+    [
+        ("cboe_quotedata_SPX_2022-02-05.csv", "2022-02-04", "SPX"),
+        ("cboe_quotedata_SPY_2025-09-25.csv", "2025-09-25", "SPY"),
+    ],
+)
+def test_gex_zero_gamma_and_walls_on_real_quotedata(
+    tmp_path: Path, name: str, session: str, underlying: str
+) -> None:
+    from flowterm.core.gamma import GammaParams, contract_gex, gamma_report
+
+    chain = _read_into(tmp_path, REAL / "option_chain" / name, session, Kind.CHAIN)
+    report = gamma_report(chain.lazy())[underlying]
+    # the total is the sum of the per-contract GEX (calls +, puts −) of the usable contracts
+    contracts = contract_gex(chain.lazy(), params=GammaParams()).collect()
+    ok = contracts.filter(pl.col("status") == "ok")
+    assert report.net_gex == pytest.approx(ok["gex"].sum(), rel=1e-9)
+    assert report.call_gex > 0 > report.put_gex
+    assert report.counts.missing_iv > 0  # IV 0 rows are dropped and counted, not priced
+    zero = report.zeros[0]
+    if zero.zero_gamma is not None:
+        assert 0.8 * report.spot <= zero.zero_gamma <= 1.2 * report.spot
+    walls = report.walls
+    assert walls.call_wall is not None and walls.put_wall is not None
+    assert walls.strike_lo <= walls.call_wall.strike <= walls.strike_hi
+    assert walls.strike_lo <= walls.put_wall.strike <= walls.strike_hi
+    profile = report.profiles
+    assert profile.height >= 161
+    print(
+        f"{name}: spot {report.spot:.2f}, net GEX {report.net_gex / 1e9:+.3f}B {report.unit.label}"
+        f" ({report.regime}), zero gamma "
+        f"{'none' if zero.zero_gamma is None else f'{zero.zero_gamma:.2f}'} ({zero.sweep}), "
+        f"call wall {walls.call_wall.strike:g}, put wall {walls.put_wall.strike:g}, "
+        f"contracts used {ok.height} of {contracts.height}"
+    )
+
+
+@needs_real
+def test_side_decomposition_of_the_datashop_vix_trades(tmp_path: Path) -> None:
+    from flowterm.core.flow import bucket_prints, market_flow
+
+    name = "CboeDataShop_UnderlyingOptionsTrades_2016-06-01_VIX.csv"
+    prints = _read_into(tmp_path, REAL / "option_trades" / name, "2016-06-01", Kind.OPTION_PRINTS)
+    assert prints.height == 2295
+    bucketed = bucket_prints(prints.lazy()).collect()
+    m = market_flow(bucketed.lazy())
+    parts = m.calls_bought + m.calls_sold + m.puts_bought + m.puts_sold + m.unknown
+    assert parts == pytest.approx(m.total)
+    counted = bucketed.filter(pl.col("exclusion").is_null())
+    assert m.total == pytest.approx(counted["premium"].sum())
+    assert m.excluded_cancelled == 2
+    print(
+        f"VIX 2016-06-01: {m.prints_counted} prints counted of {m.prints_seen}; "
+        f"CB {m.calls_bought / 1e6:.2f}M CS {m.calls_sold / 1e6:.2f}M "
+        f"PB {m.puts_bought / 1e6:.2f}M PS {m.puts_sold / 1e6:.2f}M U {m.unknown / 1e6:.2f}M; "
+        f"net {m.net / 1e6:+.2f}M; unknown {m.unknown_share:.1%} → {m.grade}; "
+        f"naive C/P {m.naive_call_put:.2f} vs adjusted {m.adjusted_call_put:.2f}"
+    )
