@@ -10,12 +10,15 @@ session's data together. Files that are not used are listed with the reason.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
 from .schema import SESSION_KINDS, Kind, spec
 from .sniff import Detected, NotData, Unreadable, sniff_file
+from .vendors import columnmap
+from .vendors.columnmap import ColumnMap
 
 SETTINGS_FILE = "flowterm.toml"
 BARS_DIR = "bars"
@@ -136,8 +139,9 @@ def _place(kind: Kind, session: date | None, in_bars: bool) -> str | None:
 
 
 class _Scanner:
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, maps: Sequence[ColumnMap] = ()) -> None:
         self.root = root
+        self.maps = maps
         self.files: list[DataFile] = []
         self.skipped: list[Skipped] = []
         self.settings: Path | None = None
@@ -149,7 +153,7 @@ class _Scanner:
         if _TEMP_RE.search(path.name):
             self.skip(path, "temporary or partial file")
             return
-        sniffed = sniff_file(path)
+        sniffed = sniff_file(path, self.maps)
         if isinstance(sniffed, NotData):
             self.skip(path, sniffed.reason)
             return
@@ -204,7 +208,11 @@ def scan_catalog(root: Path) -> Catalog:
         next(root.iterdir(), None)
     except OSError as exc:
         raise CatalogError(f"{root}: cannot list folder: {exc.strerror or exc}") from exc
-    scanner = _Scanner(root)
+    try:
+        maps = columnmap.load(root / SETTINGS_FILE if (root / SETTINGS_FILE).is_file() else None)
+    except columnmap.ColumnMapError as exc:
+        raise CatalogError(f"{root / SETTINGS_FILE}: {exc}") from exc
+    scanner = _Scanner(root, maps)
     scanner.folder(root, None, in_bars=False, top=True)
     if not scanner.files and not scanner.skipped and scanner.settings is None:
         raise CatalogError(f"{root}: the folder is empty")

@@ -19,7 +19,15 @@ from . import vendors
 from .catalog import Catalog, DataFile, data_file
 from .schema import Kind, spec
 from .timeparse import detect_layouts
-from .validate import LINE, RAW_PREFIX, REJECT, Canonical, canonicalise, output_columns
+from .validate import (
+    LINE,
+    RAW_PREFIX,
+    REJECT,
+    VENDOR_REASON,
+    Canonical,
+    canonicalise,
+    output_columns,
+)
 
 FILE = "_file"
 
@@ -80,7 +88,9 @@ def _raw_lazy(source: DataFile) -> tuple[pl.LazyFrame, pl.Schema]:
             raise ValueError(f"unknown format {det.fmt}")
         lf = vendor.scan(source.path)
         names = lf.collect_schema().names()
-        lf = lf.select(pl.col(LINE), *[c for c in spec(det.kind).schema().names() if c in names])
+        own = [pl.col(VENDOR_REASON).cast(pl.String)] if VENDOR_REASON in names else []
+        wanted = [c for c in spec(det.kind).schema().names() if c in names]
+        lf = lf.select(pl.col(LINE), *own, *wanted)
         return lf, lf.collect_schema()
     if det.fmt == "parquet":
         lf = pl.scan_parquet(source.path, glob=False).with_row_index(LINE, offset=1)
@@ -134,7 +144,9 @@ def scan_file(source: DataFile) -> Canonical:
     """One file in canonical form, lazily, with ``_file`` naming it (relative path)."""
     lf, schema = _raw_lazy(source)
     kind = source.kind
-    columns = pl.Schema({k: v for k, v in schema.items() if k not in (LINE, "_extra")})
+    columns = pl.Schema(
+        {k: v for k, v in schema.items() if k not in (LINE, "_extra", VENDOR_REASON)}
+    )
     canonical = canonicalise(
         lf,
         kind,
@@ -143,6 +155,7 @@ def scan_file(source: DataFile) -> Canonical:
         symbol_hint=source.symbol_hint,
         ragged="_extra" if "_extra" in schema else None,
         layouts=_timestamp_layouts(lf, columns, kind),
+        reason=VENDOR_REASON if VENDOR_REASON in schema else None,
     )
     return replace(canonical, frame=canonical.frame.with_columns(pl.lit(source.rel).alias(FILE)))
 

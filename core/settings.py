@@ -25,6 +25,11 @@ from typing import Any, TypeVar
 P = TypeVar("P")
 
 
+#: Sections of flowterm.toml read by other parts of flowterm: ``[[columns]]`` (column maps for
+#: other CSVs, read by the catalog), ``[keys]`` and ``[app]`` (read by the app).
+READ_ELSEWHERE = frozenset({"columns", "keys", "app"})
+
+
 class SettingsError(ValueError):
     """flowterm.toml could not be read or holds an unknown key or an invalid value."""
 
@@ -138,6 +143,8 @@ def load_settings(path: Path | None, defaults: Mapping[str, Any]) -> dict[str, A
         raise SettingsError(f"{path}: not valid TOML: {exc}") from exc
     out = dict(defaults)
     for section, table in data.items():
+        if section in READ_ELSEWHERE:
+            continue
         if section not in defaults:
             known = ", ".join(sorted(defaults))
             raise SettingsError(f"{path}: unknown section [{section}] (known: {known})")

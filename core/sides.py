@@ -97,8 +97,10 @@ class SideParams:
     #: §1.2 a quote older than this (seconds) when matched to a print is stale → UNKNOWN.
     quote_max_age_seconds: float = 1.0
     #: §1.2 multi-leg/complex condition codes are those starting with one of these prefixes
-    #: (OPRA "MLET", "MLAT", "MLCT", "MLFT", "TLET", "TLAT", …).
+    #: (OPRA "MLET", "MLAT", "MLCT", "MLFT", "TLET", "TLAT", …) …
     multi_leg_prefixes: frozenset[str] = frozenset({"ML", "TL"})
+    #: … or one of these OPRA codes (complex orders against single-leg and stock legs).
+    multi_leg_codes: frozenset[str] = frozenset({"MESL", "MASL", "MFSL", "TESL", "TASL", "TFSL"})
     #: §1.2 equities/dark: classify what the quote rule leaves UNKNOWN with the tick test.
     dark_tick_fallback: bool = False
 
@@ -133,7 +135,7 @@ def has_condition(
 
 def is_multi_leg(*, params: SideParams = SideParams()) -> pl.Expr:
     """True for prints whose conditions mark a multi-leg/complex order (§1.2)."""
-    return has_condition(prefixes=params.multi_leg_prefixes)
+    return has_condition(params.multi_leg_codes, prefixes=params.multi_leg_prefixes)
 
 
 def _columns(frame: pl.LazyFrame) -> list[str]:

@@ -17,7 +17,7 @@ from typing import Any
 
 import polars as pl
 
-from . import fmt
+from . import fmt, vendors
 from .catalog import Catalog, DataFile, scan_catalog
 from .convergence import (
     INPUT_SCHEMA,
@@ -99,6 +99,8 @@ class Inputs:
     results: Mapping[str, FileResult] = field(default_factory=dict)
     #: Files that failed to read this time and show their last good rows instead.
     stale: tuple[str, ...] = ()
+    #: For files read together with others: those files' (name, size, mtime) at this read.
+    companions: Mapping[str, tuple[tuple[str, int, int], ...]] = field(default_factory=dict)
 
     def tape(self, kind: Kind, session: date) -> pl.DataFrame:
         return self.tapes.get((kind, session), empty_frame(kind))
@@ -168,22 +170,44 @@ def _stack(results: list[FileResult], kind: Kind) -> pl.DataFrame:
     return pl.concat(frames, how="vertical_relaxed") if frames else empty_frame(kind)
 
 
-def _read(source: DataFile, previous: Inputs | None) -> tuple[FileResult, bool]:
-    """This file's rows: the previous read when the file is unchanged (size and mtime), a fresh
-    read otherwise; when the fresh read fails, the previous good rows (flagged stale)."""
+def _companions_stamp(source: DataFile) -> tuple[tuple[str, int, int], ...]:
+    """(name, size, mtime) of the files ``source`` is read together with (vendor formats whose
+    rows depend on files beside them: quotes beside trades, definitions beside DBN prints)."""
+    fmt = vendors.get(source.detected.fmt)
+    if fmt is None or fmt.companions is None:
+        return ()
+    stamp = []
+    for path in fmt.companions(source.path):
+        try:
+            st = path.stat()
+        except OSError:
+            continue
+        stamp.append((path.name, st.st_size, st.st_mtime_ns))
+    return tuple(sorted(stamp))
+
+
+def _read(
+    source: DataFile, previous: Inputs | None
+) -> tuple[FileResult, tuple[tuple[str, int, int], ...], bool]:
+    """This file's rows: the previous read when neither the file (size and mtime) nor the files
+    it is read with changed, a fresh read otherwise; when the fresh read fails, the previous
+    good rows (flagged stale). Also returns the companions' stamp for the next comparison."""
     before = previous.results.get(source.rel) if previous is not None else None
+    stamp = _companions_stamp(source)
     if (
         before is not None
+        and previous is not None
         and before.error is None
         and before.source.size == source.size
         and before.source.mtime_ns == source.mtime_ns
         and before.source.detected == source.detected
+        and previous.companions.get(source.rel, ()) == stamp
     ):
-        return before, False
+        return before, stamp, False
     result = read_file(source)
     if result.error is not None and before is not None and not before.frame.is_empty():
-        return replace(before, error=result.error), True
-    return result, False
+        return replace(before, error=result.error), stamp, True
+    return result, stamp, False
 
 
 def read_inputs(data_dir: Path, /, *, previous: Inputs | None = None) -> Inputs:
@@ -197,15 +221,17 @@ def read_inputs(data_dir: Path, /, *, previous: Inputs | None = None) -> Inputs:
     catalog = scan_catalog(data_dir)
     settings = load_settings(catalog.settings, DEFAULTS)
     reads = [_read(f, previous) for f in catalog.files]
+    companions = {r.source.rel: stamp for r, stamp, _ in reads if stamp}
     if previous is not None:
         # a file the catalog could not even sniff now (a truncated Parquet footer) keeps its
         # last good rows too
         for skipped in catalog.unreadable:
             before = previous.results.get(skipped.rel)
             if before is not None and not before.frame.is_empty():
-                reads.append((replace(before, error=f"{skipped.rel}: {skipped.reason}"), True))
-    results = [r for r, _ in reads]
-    stale = tuple(r.source.rel for r, was_stale in reads if was_stale)
+                failed = replace(before, error=f"{skipped.rel}: {skipped.reason}")
+                reads.append((failed, (), True))
+    results = [r for r, _, _ in reads]
+    stale = tuple(r.source.rel for r, _, was_stale in reads if was_stale)
     by_kind: dict[Kind, list[FileResult]] = {}
     tapes: dict[tuple[Kind, date], list[FileResult]] = {}
     for r in results:
@@ -235,6 +261,7 @@ def read_inputs(data_dir: Path, /, *, previous: Inputs | None = None) -> Inputs:
         errors=errors,
         results={r.source.rel: r for r in results},
         stale=stale,
+        companions=companions,
     )
 
 

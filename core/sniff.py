@@ -8,6 +8,7 @@ saying why the file is not used. A read failure is reported as ``Unreadable``.
 from __future__ import annotations
 
 import csv
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,6 +16,8 @@ import polars as pl
 
 from . import vendors
 from .schema import SPECS, Kind, KindSpec, map_headers, normalise_header
+from .vendors import columnmap
+from .vendors.columnmap import ColumnMap
 
 TEXT_SUFFIXES = frozenset({".csv", ".txt", ".tsv", ".psv"})
 PARQUET_SUFFIXES = frozenset({".parquet", ".pq"})
@@ -106,15 +109,35 @@ def _describe(headers: list[str]) -> str:
     return shown + (", …" if len(headers) > 8 else "")
 
 
-def _vendor(path: Path, head: bytes) -> Detected | None:
+def _vendor(path: Path, head: bytes) -> Detected | NotData | None:
     fmt = vendors.detect(path, head)
     if fmt is None:
         return None
+    if fmt.ignore is not None:
+        return NotData(fmt.ignore)
     return Detected(fmt.kind, fmt.name, "", (), tuple((c, c) for c in fmt.columns))
 
 
-def sniff_file(path: Path) -> Sniffed:
-    """Recognise ``path`` by its content: a vendor format first, then the canonical header."""
+def _mapped(path: Path, head: str, maps: Sequence[ColumnMap]) -> Detected | None:
+    """A CSV the user mapped in flowterm.toml (``[[columns]]``), if one of their patterns
+    claims the file and its header has the mapped columns."""
+    if not maps or not columnmap.claims(maps, path):
+        return None
+    found_header = _header_line(head)
+    split = _split_header(found_header[1]) if found_header else None
+    if found_header is None or split is None:
+        return None
+    sep, headers = split
+    found = columnmap.match(maps, path, headers)
+    if found is None:
+        return None
+    kind, mapping = found
+    return Detected(kind, "csv", sep, tuple(headers), tuple(mapping.items()), found_header[0])
+
+
+def sniff_file(path: Path, column_maps: Sequence[ColumnMap] = ()) -> Sniffed:
+    """Recognise ``path`` by its content: a column map the user wrote for it, a vendor format,
+    then the canonical header."""
     suffix = path.suffix.lower()
     text_like = suffix in TEXT_SUFFIXES
     if not (text_like or suffix in PARQUET_SUFFIXES or suffix in vendors.suffixes()):
@@ -134,12 +157,16 @@ def sniff_file(path: Path) -> Sniffed:
         return Unreadable(f"cannot read: {exc.strerror or exc}")
     except Exception as exc:  # corrupt Parquet footer and the like
         return Unreadable(f"cannot read: {exc}")
+    head = raw_head.decode("utf-8", errors="replace").lstrip("\ufeff")
+    if text_like:
+        mapped = _mapped(path, head, column_maps)
+        if mapped is not None:
+            return mapped
     vendor = _vendor(path, raw_head)
     if vendor is not None:
         return vendor
     if not text_like:
         return NotData(f"no known format recognised in this {suffix} file")
-    head = raw_head.decode("utf-8", errors="replace").lstrip("\ufeff")
     found_header = _header_line(head)
     if found_header is None:
         return NotData("no header line")
@@ -150,6 +177,7 @@ def sniff_file(path: Path) -> Sniffed:
     sep, headers = split
     found = classify(headers, path.name)
     if found is None:
-        return NotData(f"header matches no known kind (columns: {_describe(headers)})")
+        why = columnmap.mismatch(column_maps, path, headers) if column_maps else None
+        return NotData(why or f"header matches no known kind (columns: {_describe(headers)})")
     kind, mapping = found
     return Detected(kind, "csv", sep, tuple(headers), tuple(mapping.items()), header_row)

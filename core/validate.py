@@ -21,6 +21,8 @@ from .timeparse import LAYOUTS, session_of, to_date, to_utc
 
 REJECT = "_reject"
 LINE = "_line"
+#: A vendor scan may mark a row it knows is bad with its own reason in this column.
+VENDOR_REASON = "_reason"
 RAW_PREFIX = "_raw_"
 
 #: How far after its session folder's date a chain snapshot may be stamped (a Friday close
@@ -80,7 +82,10 @@ def _convert(
         f = _number(raw, src)
         return pl.when(f == f.floor()).then(f).otherwise(None).cast(pl.Int64, strict=False)
     text = _text(raw)
-    return text.str.to_uppercase() if col.name in _UPPER else text
+    # FINRA marks preferred shares with a lower-case "p" (BCpC ≠ BCPC): keep its symbols as
+    # published; everywhere else symbols are upper-cased so "spy" and "SPY" are one name.
+    keep_case = kind is Kind.SHORT_VOLUME and col.name == "symbol"
+    return text.str.to_uppercase() if col.name in _UPPER and not keep_case else text
 
 
 def _cannot_fail(col: Column, src: pl.DataType) -> bool:
@@ -165,13 +170,9 @@ def _in_session(
     day = pl.col("session") if day is None else day
     last = session + timedelta(days=grace_days)
     outside = (day < pl.lit(session)) | (day > pl.lit(last))
+    stamp = pl.col(ts).cast(pl.String) if ts == "date" else pl.format("{} ET", _et(pl.col(ts)))
     return [
-        (
-            outside,
-            pl.format(
-                "{} {} ET is outside session {}", pl.lit(ts), _et(pl.col(ts)), pl.lit(str(session))
-            ),
-        )
+        (outside, pl.format("{} {} is outside session {}", pl.lit(ts), stamp, pl.lit(str(session))))
     ]
 
 
@@ -221,8 +222,9 @@ def _chain_rules(session: date | None) -> list[tuple[pl.Expr, pl.Expr]]:
     ]
 
 
-def _short_volume_rules(_: date | None) -> list[tuple[pl.Expr, pl.Expr]]:
+def _short_volume_rules(session: date | None) -> list[tuple[pl.Expr, pl.Expr]]:
     return [
+        *_in_session("date", session, day=pl.col("date")),
         *_non_negative("short_volume", "total_volume", "short_exempt_volume"),
         (
             pl.col("short_volume") > pl.col("total_volume"),
@@ -382,6 +384,7 @@ def canonicalise(
     symbol_hint: str | None = None,
     ragged: str | None = None,
     layouts: dict[str, tuple[str, ...]] | None = None,
+    reason: str | None = None,
 ) -> Canonical:
     """Convert ``lf`` (columns already renamed to canonical names) into ``kind``'s schema.
 
@@ -389,18 +392,25 @@ def canonicalise(
     folder the file sits in (rows stamped outside it are rejected); ``symbol_hint`` fills a
     missing ``symbol`` column (one bars file per symbol); ``ragged`` names a column of ``lf``
     that is non-null on rows with more fields than the header; ``layouts`` gives the timestamp
-    layouts of text timestamp columns (``timeparse.detect_layouts``). ``lf`` must carry
-    ``_line``. Blank lines and FINRA trailer lines are dropped without a reject.
+    layouts of text timestamp columns (``timeparse.detect_layouts``); ``reason`` names a column
+    of ``lf`` holding a vendor reader's own reject reason (null for a good row). ``lf`` must
+    carry ``_line``. Blank lines and FINRA trailer lines are dropped without a reject.
     """
     ks = spec(kind)
     present = tuple(c.name for c in ks.columns if c.name in source)
     keep = [pl.col(ragged).is_not_null().alias("_ragged")] if ragged else []
+    if reason:
+        keep.append(pl.col(reason).cast(pl.String).alias(VENDOR_REASON))
     raws = [pl.col(n).alias(RAW_PREFIX + n) for n in present]
     lf = lf.select(pl.col(LINE), *keep, *raws)
     blank = pl.all_horizontal([pl.col(RAW_PREFIX + n).is_null() for n in present])
+    if reason:
+        blank = blank & pl.col(VENDOR_REASON).is_null()
     lf = lf.filter(~blank & ~_is_trailer(kind, list(present)))
 
     checks: list[tuple[pl.Expr, pl.Expr]] = []
+    if reason:
+        checks.append((pl.col(VENDOR_REASON).is_not_null(), pl.col(VENDOR_REASON)))
     if ragged:
         checks.append((pl.col("_ragged"), pl.lit("row has more fields than the header")))
     values: list[pl.Expr] = []

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -44,9 +44,14 @@ class VendorFormat:
     scan: Callable[[Path], pl.LazyFrame]
     #: The canonical columns ``scan`` produces (used before scanning, e.g. for a symbol hint).
     columns: tuple[str, ...]
-    #: Checked before the canonical header match (formats whose header would also look
-    #: canonical, such as FINRA files, set this False to let the canonical reader have them).
+    #: Higher priorities are sniffed first.
     priority: int = 0
+    #: Set for files that are recognised but hold no rows of their own (reference data read
+    #: together with the files beside them): the catalog lists them as not used, with this.
+    ignore: str | None = None
+    #: The files this file is read together with (quotes beside trades, a definition beside
+    #: DBN prints): a change to any of them refreshes this file's rows.
+    companions: Callable[[Path], Sequence[Path]] | None = None
 
 
 _REGISTRY: dict[str, VendorFormat] = {}
