@@ -312,7 +312,12 @@ def _derive(kind: Kind, session: date | None) -> list[pl.Expr]:
     if kind in (Kind.QUOTES, Kind.INTRADAY_BARS):
         return [session_of(pl.col("ts")).alias("session")]
     if kind is Kind.CHAIN:
-        day = pl.lit(session) if session is not None else session_of(pl.col("as_of"))
+        # Outside a session folder, a snapshot stamped on a weekend (a Friday close downloaded
+        # on Saturday) belongs to the Friday before it.
+        stamped = session_of(pl.col("as_of"))
+        weekend = pl.when(stamped.dt.weekday() == 6).then(1).when(stamped.dt.weekday() == 7)
+        friday = stamped - pl.duration(days=weekend.then(2).otherwise(0))
+        day = pl.lit(session) if session is not None else friday
         return [
             # IV of 0 or below marks "no IV" in chain exports: missing, not a reject.
             pl.when(pl.col("iv") > 0).then(pl.col("iv")).otherwise(None).alias("iv"),

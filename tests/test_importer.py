@@ -94,3 +94,17 @@ def test_cli_import_reports_and_exits(tmp_path: Path) -> None:
     assert CliRunner().invoke(app, ["validate", str(into)]).exit_code == 0
     missing = CliRunner().invoke(app, ["import", str(tmp_path / "nope"), "--into", str(into)])
     assert missing.exit_code == 2
+
+
+def test_a_chain_downloaded_on_saturday_belongs_to_friday(tmp_path: Path) -> None:
+    src = tmp_path / "chain.csv"
+    src.write_text(
+        "as_of,underlying,spot,expiry,strike,right,open_interest,iv\n"
+        "2026-04-11T14:00:00-04:00,SPY,678.0,2026-04-17,680,C,1000,0.2\n"
+        "2026-04-10T16:00:00-04:00,SPY,678.0,2026-04-17,680,P,900,0.21\n",
+        encoding="utf-8",
+    )
+    into = tmp_path / "data"
+    (result,) = import_all([src], into)
+    assert result.rows_rejected == 0
+    assert scan_catalog(into).sessions == (date(2026, 4, 10),)
