@@ -146,7 +146,7 @@ def sniff_file(path: Path, column_maps: Sequence[ColumnMap] = ()) -> Sniffed:
         if path.stat().st_size == 0:
             return NotData("empty file")
         if suffix in PARQUET_SUFFIXES:
-            headers = list(pl.read_parquet_schema(path).keys())
+            headers = pl.scan_parquet(path, glob=False).collect_schema().names()
             found = classify(headers, path.name)
             if found is None:
                 return NotData(f"header matches no known kind (columns: {_describe(headers)})")

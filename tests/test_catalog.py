@@ -314,3 +314,26 @@ def test_top_level_tables_are_read(catalog: Catalog) -> None:
     assert zones.rows() == [("QQQ", 440.0, 445.0, 450.0), ("SPY", 515.0, 520.0, 525.0)]
     inputs = tables["inputs.csv"].frame.sort("name").select("name", "direction", "note")
     assert inputs.rows() == [("breadth", 1, "looks fine"), ("vix", -1, None)]
+
+
+def test_file_names_with_glob_characters_are_read_as_written(tmp_path: Path) -> None:
+    """Brackets and stars in a file name are literal, for Parquet as for CSV."""
+    day = tmp_path / "2026-04-08"
+    day.mkdir()
+    frame = pl.DataFrame(
+        {
+            "ts": pl.Series([datetime(2026, 4, 8, 14, 0, tzinfo=UTC)]).cast(
+                pl.Datetime("ns", "UTC")
+            ),
+            "symbol": ["SPY"],
+            "price": [500.0],
+            "size": [100.0],
+            "bid": [499.99],
+            "ask": [500.01],
+        }
+    )
+    frame.write_parquet(day / "darkpool [1].parquet")
+    frame.write_parquet(day / "dark*pool.parquet")
+    catalog = scan_catalog(tmp_path)
+    assert catalog.unreadable == ()
+    assert [read_file(f).frame.height for f in catalog.files] == [1, 1]
