@@ -2,23 +2,35 @@
 
 The app and the headless report both read the same immutable ``Snapshot``: the frames and
 scalars of every layer (options flow, dark pool, zones, Range, dealer gamma, regime,
-indicators, ticker verdicts, convergence), the history the multi-session figures need, the
-rows that were set aside while reading, and an ``Explanation`` for every headline figure.
+indicators, ticker verdicts, convergence), the history the multi-session figures need, what
+changed since the prior session, the rows that were set aside while reading, and an
+``Explanation`` for every figure the report prints.
+
+The session analysed (the target) is always computed from its files. Every earlier session is
+needed only through a few small frames (its summary: per-ticker flow, per-symbol dark-pool
+sums, dark volume by price, short volume, intraday bars, put/call rows, the gamma figures the
+convergence count reads, the ATM rows of its chain, its rejected rows) and, for the sessions
+the convergence history and the change list show, what the report said that day (convergence
+inputs, zones, verdicts). Both are kept in a ``HistoryCache`` (``core.history``) so that a
+folder of hundreds of sessions opens without reading their tapes again; a session whose files
+changed is summarised again from its files, and nothing else is.
 """
 
 from __future__ import annotations
 
 import time as clock
-from collections.abc import Mapping
+from collections.abc import Collection, Iterable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Final, Literal
 
 import polars as pl
 
 from . import fmt, vendors
-from .catalog import Catalog, DataFile, scan_catalog
+from .catalog import Catalog, DataFile, scan_catalog, session_date
+from .changes import Changes, SessionState, rule_title, what_changed
 from .convergence import (
     INPUT_SCHEMA,
     ConvergenceParams,
@@ -29,18 +41,32 @@ from .convergence import (
 )
 from .darkpool import (
     DarkParams,
+    _day_label,
+    _with_dark_figures,
     classify_dark_prints,
     dark_days,
     dark_market,
     dix,
     dix_percentile,
+    dpi,
     fast_tape,
     ladders,
     spot_from_bars,
     volume_by_spot,
 )
-from .flow import FlowDay, FlowParams, bucket_prints, campaigns, flow_day
+from .flow import FlowDay, FlowParams, MarketFlow, bucket_prints, campaigns, flow_day, top_flow
 from .gamma import GammaParams, GammaReport, gamma_report
+from .history import (
+    SESSION,
+    HistoryCache,
+    HistoryInfo,
+    Loaded,
+    chain_keys,
+    derived_key,
+    file_stamp,
+    settings_fingerprint,
+    summary_key,
+)
 from .indicators import (
     IndicatorParams,
     breadth,
@@ -58,7 +84,7 @@ from .settings import describe, load_settings
 from .sides import SideParams
 from .tickers import TickerParams, divergence_days, votes
 from .trend import TrendParams, adx
-from .zones import ZoneParams, session_zones
+from .zones import ZoneParams, atm_straddles, session_zones
 
 #: The default parameters of every section of flowterm.toml.
 DEFAULTS: Mapping[str, Any] = {
@@ -73,6 +99,27 @@ DEFAULTS: Mapping[str, Any] = {
     "tickers": TickerParams(),
     "convergence": ConvergenceParams(),
 }
+
+#: The frames of a session summary (``history`` table "summaries").
+SUMMARY_FRAMES: Final = (
+    "market",
+    "tickers",
+    "dark",
+    "short",
+    "intraday",
+    "pcr",
+    "gamma",
+    "chain_atm",
+    "rejects",
+)
+#: Dark-pool volume by price, one file per session (only the §3.5 window is ever read).
+LEVELS: Final = "dark_levels"
+#: What the report said on a session (``history`` table "derived").
+DERIVED_FRAMES: Final = ("conv", "zones", "verdicts", "regime")
+
+#: How ``build_snapshot`` finds its cache: "default" (``HistoryCache.for_data_dir``), a cache,
+#: or None (no cache: every session is summarised from its files).
+CacheChoice = HistoryCache | Literal["default"] | None
 
 
 class SnapshotError(Exception):
@@ -101,12 +148,30 @@ class Inputs:
     stale: tuple[str, ...] = ()
     #: For files read together with others: those files' (name, size, mtime) at this read.
     companions: Mapping[str, tuple[tuple[str, int, int], ...]] = field(default_factory=dict)
+    #: The sessions whose files were read (None: every session).
+    read_sessions: frozenset[date] | None = None
 
     def tape(self, kind: Kind, session: date) -> pl.DataFrame:
         return self.tapes.get((kind, session), empty_frame(kind))
 
     def sources(self, kind: Kind, session: date | None = None) -> tuple[str, ...]:
         return tuple(f.rel for f in self.catalog.of_kind(kind, session))
+
+    def has_read(self, session: date) -> bool:
+        return self.read_sessions is None or session in self.read_sessions
+
+    def clean(self, session: date) -> bool:
+        """Every file of ``session`` was read without an error or a fallback to old rows."""
+        stale = set(self.stale)
+        for f in self.catalog.files:
+            if f.session != session:
+                continue
+            result = self.results.get(f.rel)
+            if result is None or result.error is not None or f.rel in stale:
+                return False
+        return not any(
+            session_date(s.rel.split("/", 1)[0]) == session for s in self.catalog.unreadable
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,10 +216,20 @@ class Snapshot:
     inputs: Inputs
     #: Seconds spent per stage (for the benchmarks and the footer).
     timings: Mapping[str, float] = field(default_factory=dict)
+    #: What changed since the prior session (zones crossed, new flips, verdicts, ...).
+    changes: Changes | None = None
+    #: Which past sessions came from the cache and which were computed from their files.
+    history: HistoryInfo = field(default_factory=HistoryInfo)
 
     @property
     def convergence_history_text(self) -> str:
         return history_text([c for _, c in self.convergence_history])
+
+    @property
+    def prior_session(self) -> date | None:
+        """The tape session before this one, if any."""
+        earlier = [d for d in self.sessions if d < self.session]
+        return earlier[-1] if earlier else None
 
     def explain(self, figure: str) -> Explanation | None:
         return self.explanations.get(figure)
@@ -210,22 +285,44 @@ def _read(
     return result, stamp, False
 
 
-def read_inputs(data_dir: Path, /, *, previous: Inputs | None = None) -> Inputs:
-    """Read every file of ``data_dir`` once. Raises ``CatalogError`` / ``SettingsError`` when
+def _session_of(rel: str) -> date | None:
+    """The session folder a path (relative to the data folder) sits in, if any."""
+    head, sep, _ = rel.partition("/")
+    return session_date(head) if sep else None
+
+
+def read_inputs(
+    data_dir: Path,
+    /,
+    *,
+    previous: Inputs | None = None,
+    sessions: Collection[date] | None = None,
+    catalog: Catalog | None = None,
+) -> Inputs:
+    """Read the files of ``data_dir`` once. Raises ``CatalogError`` / ``SettingsError`` when
     the folder or its flowterm.toml cannot be used; never raises on bad rows.
 
-    With ``previous`` (the last good read of the same folder), unchanged files are not read
-    again, and a file that cannot be read now keeps its last good rows (listed in ``stale``
-    and in ``errors``).
+    ``sessions`` limits the tape files read to those sessions (the top-level files are always
+    read); ``catalog`` reuses a listing of the folder instead of scanning it again. With
+    ``previous`` (the last good read of the same folder), unchanged files are not read again,
+    and a file that cannot be read now keeps its last good rows (listed in ``stale`` and in
+    ``errors``).
     """
-    catalog = scan_catalog(data_dir)
+    catalog = catalog if catalog is not None else scan_catalog(data_dir)
     settings = load_settings(catalog.settings, DEFAULTS)
-    reads = [_read(f, previous) for f in catalog.files]
+    wanted = None if sessions is None else frozenset(sessions)
+    chosen = [
+        f for f in catalog.files if wanted is None or f.session is None or f.session in wanted
+    ]
+    reads = [_read(f, previous) for f in chosen]
     companions = {r.source.rel: stamp for r, stamp, _ in reads if stamp}
     if previous is not None:
         # a file the catalog could not even sniff now (a truncated Parquet footer) keeps its
         # last good rows too
         for skipped in catalog.unreadable:
+            day = _session_of(skipped.rel)
+            if wanted is not None and day is not None and day not in wanted:
+                continue
             before = previous.results.get(skipped.rel)
             if before is not None and not before.frame.is_empty():
                 failed = replace(before, error=f"{skipped.rel}: {skipped.reason}")
@@ -262,6 +359,7 @@ def read_inputs(data_dir: Path, /, *, previous: Inputs | None = None) -> Inputs:
         results={r.source.rel: r for r in results},
         stale=stale,
         companions=companions,
+        read_sessions=wanted,
     )
 
 
@@ -280,17 +378,8 @@ def _holidays(bars: pl.DataFrame) -> list[date]:
 
 
 # ------------------------------------------------------------------------------------------
-# the layers of one session
+# one session from its files, and its summary
 # ------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class _Day:
-    """The per-session results the history needs."""
-
-    session: date
-    flow: FlowDay
-    gamma: Mapping[str, GammaReport]
 
 
 def _flow(inputs: Inputs, day: date) -> FlowDay:
@@ -305,74 +394,334 @@ def _flow(inputs: Inputs, day: date) -> FlowDay:
     )
 
 
-def _gamma(inputs: Inputs, day: date, only: tuple[str, ...] | None) -> dict[str, GammaReport]:
+def _gamma(
+    inputs: Inputs, day: date, only: tuple[str, ...] | None, *, exclude: tuple[str, ...] = ()
+) -> dict[str, GammaReport]:
+    """Dealer gamma of ``day``'s chain: every underlying, only those in ``only``, or all but
+    those in ``exclude`` (each underlying's figures depend on its own contracts only)."""
     chain = inputs.tape(Kind.CHAIN, day)
     if only is not None:
         chain = chain.filter(pl.col("underlying").is_in(only))
+    if exclude:
+        chain = chain.filter(~pl.col("underlying").is_in(exclude))
     if chain.is_empty():
         return {}
     return gamma_report(chain.lazy(), params=inputs.settings["gamma"])
 
 
-def _days(inputs: Inputs, sessions: list[date], target: date) -> list[_Day]:
-    conv: ConvergenceParams = inputs.settings["convergence"]
-    out = []
-    for day in sessions:
-        only = None if day == target else (conv.gamma_underlying,)
-        out.append(_Day(day, _flow(inputs, day), _gamma(inputs, day, only)))
-    return out
+def _classified(inputs: Inputs, day: date) -> pl.DataFrame:
+    """The session's off-exchange prints with their §3.1 exclusion and §1.2 side.
 
-
-def _dark(inputs: Inputs, sessions: list[date]) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """(classified prints of every session, per-session per-symbol §3.2 table)."""
+    Sessions are classified one at a time: with the default rule (no tick-test fallback) a
+    print's side depends only on its own quote, so this equals classifying them all at once."""
     s = inputs.settings
-    frames = [inputs.tape(Kind.OFFEX_PRINTS, d) for d in sessions]
-    prints = pl.concat([f for f in frames if not f.is_empty()] or [empty_frame(Kind.OFFEX_PRINTS)])
-    classified = classify_dark_prints(
-        prints.lazy(), params=s["darkpool"], side_params=s["sides"]
-    ).collect()
-    fast = fast_tape(inputs.bars.lazy(), params=s["darkpool"])
-    days = dark_days(classified.lazy(), fast, params=s["darkpool"]).collect()
-    return classified, days
-
-
-def _zones(inputs: Inputs, sessions: list[date], target: date) -> pl.DataFrame:
-    chains = [inputs.tape(Kind.CHAIN, d) for d in sessions]
-    chain = pl.concat([c for c in chains if not c.is_empty()] or [empty_frame(Kind.CHAIN)])
-    user = inputs.user_zones
-    return session_zones(
-        inputs.bars.lazy(),
-        chain.lazy() if not chain.is_empty() else None,
-        user.lazy() if not user.is_empty() else None,
-        session=target,
-        params=inputs.settings["zones"],
-        holidays=_holidays(inputs.bars),
+    return classify_dark_prints(
+        inputs.tape(Kind.OFFEX_PRINTS, day).lazy(), params=s["darkpool"], side_params=s["sides"]
     ).collect()
 
 
-def _indicators(inputs: Inputs, sessions: list[date]) -> dict[str, pl.DataFrame]:
+@dataclass(frozen=True, slots=True)
+class _GammaSummary:
+    """What the convergence count and the regime read from a session's dealer gamma."""
+
+    regime: str | None
+    has_zero: bool
+    spot: float | None
+    zero_gamma: float | None
+    vote: int | None
+
+
+_GAMMA_SCHEMA: Final = pl.Schema(
+    {
+        "underlying": pl.String(),
+        "regime": pl.String(),
+        "net_gex": pl.Float64(),
+        "has_zero": pl.Boolean(),
+        "spot": pl.Float64(),
+        "zero_gamma": pl.Float64(),
+        "vote": pl.Int8(),
+    }
+)
+
+
+def _gamma_rows(gamma: Mapping[str, GammaReport], underlying: str) -> pl.DataFrame:
+    rep = gamma.get(underlying)
+    if rep is None:
+        return pl.DataFrame(schema=_GAMMA_SCHEMA)
+    zero = rep.zeros[0] if rep.zeros else None
+    row = {
+        "underlying": underlying,
+        "regime": rep.regime,
+        "net_gex": rep.net_gex,
+        "has_zero": zero is not None,
+        "spot": zero.spot if zero else None,
+        "zero_gamma": zero.zero_gamma if zero else None,
+        "vote": zero.vote if zero else None,
+    }
+    return pl.DataFrame([row], schema=_GAMMA_SCHEMA)
+
+
+def _gamma_summary(rows: pl.DataFrame) -> _GammaSummary | None:
+    if rows.is_empty():
+        return None
+    r = rows.row(0, named=True)
+    return _GammaSummary(r["regime"], bool(r["has_zero"]), r["spot"], r["zero_gamma"], r["vote"])
+
+
+def _market_row(m: MarketFlow) -> pl.DataFrame:
+    row: dict[str, Any] = {}
+    for name in m.__dataclass_fields__:
+        value = getattr(m, name)
+        row[name] = str(value) if isinstance(value, str) else value
+    return pl.DataFrame([row])
+
+
+def _chain_atm(chain: pl.DataFrame, params: ZoneParams) -> pl.DataFrame:
+    """The rows of the chain the zones read: for each underlying, expiry and root of its latest
+    snapshot, the calls and puts at the ATM strike (``atm_straddles`` picks the same strike
+    from these rows as from the whole chain, so the zones are unchanged)."""
+    if chain.is_empty():
+        return chain
+    keys = ["underlying", "expiry", "as_of", "strike"]
+    atm = atm_straddles(chain.lazy(), params=params).select(
+        "underlying", "expiry", "root", "as_of", pl.col("atm_strike").alias("strike")
+    )
+    if "root" in chain.columns:
+        keys.append("root")
+    else:
+        atm = atm.drop("root")
+    return chain.join(atm.collect(), on=keys, how="semi", nulls_equal=True)
+
+
+def _dark_sums(classified: pl.DataFrame, params: DarkParams) -> pl.DataFrame:
+    """Per session and symbol: the notional sums and print counts of ``dark_days``."""
+    days = dark_days(classified.lazy(), None, params=params).collect()
+    return days.select("session", "symbol", "at_ask", "at_bid", "mid", "prints", "excluded_prints")
+
+
+def _levels(classified: pl.DataFrame) -> pl.DataFrame:
+    """Off-exchange volume by exact price per session and symbol (counted prints only): the
+    §3.5 split above/below any spot is the same from these sums as from the prints."""
+    kept = classified.filter(~pl.col("excluded"))
+    return (
+        kept.group_by("session", pl.col("symbol").cast(pl.String), "price")
+        .agg(pl.col("size").sum(), pl.col("notional").sum())
+        .sort("session", "symbol", "price")
+    )
+
+
+def _tagged(frame: pl.DataFrame, day: date) -> pl.DataFrame:
+    return frame.with_columns(pl.lit(day, pl.Date).alias(SESSION))
+
+
+@dataclass(frozen=True, slots=True)
+class _Day:
+    """One session computed from its files."""
+
+    session: date
+    flow: FlowDay
+    gamma: Mapping[str, GammaReport]
+    classified: pl.DataFrame
+    #: The summary frames (``SUMMARY_FRAMES``), each with a ``_session`` column.
+    frames: Mapping[str, pl.DataFrame]
+    levels: pl.DataFrame
+
+
+def _compute_day(inputs: Inputs, day: date) -> _Day:
+    """One session from its files: its flow, its classified dark prints, the dealer gamma of the
+    convergence underlying, and its summary frames."""
+    s = inputs.settings
+    conv: ConvergenceParams = s["convergence"]
+    flow = _flow(inputs, day)
+    gamma = _gamma(inputs, day, (conv.gamma_underlying,))
+    classified = _classified(inputs, day)
+    options = inputs.tape(Kind.OPTION_PRINTS, day)
+    rejects = [
+        r.rejects
+        for r in inputs.results.values()
+        if r.source.session == day and not r.rejects.is_empty()
+    ]
+    frames = {
+        "market": _market_row(flow.market),
+        "tickers": flow.tickers,
+        "dark": _dark_sums(classified, s["darkpool"]),
+        "short": dpi(inputs.tape(Kind.SHORT_VOLUME, day).lazy())
+        .select("date", "symbol", "short_volume", "total_volume")
+        .collect(),
+        "intraday": inputs.tape(Kind.INTRADAY_BARS, day),
+        "pcr": put_call_ratios(options.lazy(), params=s["indicators"]).collect(),
+        "gamma": _gamma_rows(gamma, conv.gamma_underlying),
+        "chain_atm": _chain_atm(inputs.tape(Kind.CHAIN, day), s["zones"]),
+        "rejects": pl.concat(rejects) if rejects else pl.DataFrame(schema=REJECT_SCHEMA),
+    }
+    tagged = {name: _tagged(frame, day) for name, frame in frames.items()}
+    return _Day(day, flow, gamma, classified, tagged, _levels(classified))
+
+
+# ------------------------------------------------------------------------------------------
+# the history: every session up to the target, from summaries
+# ------------------------------------------------------------------------------------------
+
+
+def _dark_days_from(sums: pl.DataFrame, fast: pl.LazyFrame, params: DarkParams) -> pl.DataFrame:
+    """``dark_days`` from its per-session sums (what it computes after grouping the prints)."""
+    days = _with_dark_figures(sums.lazy())
+    tape = fast.select(
+        pl.col("symbol").cast(pl.String), pl.col("date").alias("session"), "fast_tape"
+    )
+    days = days.join(tape, on=["symbol", "session"], how="left")
+    label, reason = _day_label(params)
+    return (
+        days.with_columns(label.alias("label"), reason.alias("label_reason"))
+        .sort("session", "symbol")
+        .collect()
+    )
+
+
+def _stack_frames(parts: Iterable[pl.DataFrame]) -> pl.DataFrame:
+    frames = [p for p in parts if p.width]
+    if not frames:
+        return pl.DataFrame(schema={SESSION: pl.Date})
+    return pl.concat(frames, how="diagonal_relaxed").sort(SESSION, maintain_order=True)
+
+
+@dataclass(frozen=True, slots=True)
+class _Context:
+    """What every session up to the target needs, computed once per build."""
+
+    inputs: Inputs
+    target: date
+    upto: tuple[date, ...]
+    #: Summary frames of every session up to the target (``_session`` column).
+    frames: Mapping[str, pl.DataFrame]
+    days: pl.DataFrame
+    trend: pl.DataFrame
+    indicators: Mapping[str, pl.DataFrame]
+    dix: pl.DataFrame
+    holidays: tuple[date, ...]
+    #: The gamma regime (POSITIVE/NEGATIVE) of the convergence underlying per session.
+    gex: Mapping[date, str]
+
+    def of(self, name: str, day: date) -> pl.DataFrame:
+        frame = self.frames[name]
+        return frame.filter(pl.col(SESSION) == day).drop(SESSION)
+
+    def stacked(self, name: str, upto: date | None = None) -> pl.DataFrame:
+        frame = self.frames[name]
+        if upto is not None:
+            frame = frame.filter(pl.col(SESSION) <= upto)
+        return frame.drop(SESSION)
+
+
+def _indicators(
+    inputs: Inputs, intraday: pl.DataFrame, pcr: pl.DataFrame
+) -> dict[str, pl.DataFrame]:
     p: IndicatorParams = inputs.settings["indicators"]
     bars = inputs.bars.lazy()
-    intraday = [inputs.tape(Kind.INTRADAY_BARS, d) for d in sessions]
-    intraday = [f for f in intraday if not f.is_empty()]
-    options = [inputs.tape(Kind.OPTION_PRINTS, d) for d in sessions]
-    options = [f for f in options if not f.is_empty()]
     out = {
         "breadth": breadth(bars, params=p).collect(),
         "rsi": with_rsi(bars, params=p).collect(),
         "rvol": relative_volume(bars, params=p).collect(),
         "doji": gravestone_doji(bars, params=p).collect(),
     }
-    if intraday:
-        out["smi"] = smart_money_index(pl.concat(intraday).lazy(), params=p).collect()
-    if options:
-        out["pcr"] = put_call_ratios(pl.concat(options).lazy(), params=p).collect()
+    if not intraday.is_empty():
+        out["smi"] = smart_money_index(intraday.lazy(), params=p).collect()
+    if not pcr.is_empty():
+        out["pcr"] = pcr
     return out
 
 
-# ------------------------------------------------------------------------------------------
-# tickers and convergence
-# ------------------------------------------------------------------------------------------
+def _dix(inputs: Inputs, short: pl.DataFrame) -> pl.DataFrame:
+    if short.is_empty():
+        return pl.DataFrame(
+            schema={
+                "date": pl.Date,
+                "dix": pl.Float64,
+                "percentile": pl.Float64,
+                "history": pl.Int64,
+            }
+        )
+    s = inputs.settings
+    return dix_percentile(
+        dix(short.lazy(), inputs.bars.lazy(), params=s["darkpool"]), params=s["darkpool"]
+    ).collect()
+
+
+def _context(
+    inputs: Inputs, target: date, upto: list[date], frames: Mapping[str, pl.DataFrame]
+) -> _Context:
+    s = inputs.settings
+    conv: ConvergenceParams = s["convergence"]
+    fast = fast_tape(inputs.bars.lazy(), params=s["darkpool"])
+    days = _dark_days_from(frames["dark"].drop(SESSION), fast, s["darkpool"])
+    gamma = frames["gamma"].filter(pl.col("underlying") == conv.gamma_underlying)
+    gex = {
+        d: r
+        for d, r in zip(gamma[SESSION].to_list(), gamma["regime"].to_list(), strict=True)
+        if r is not None
+    }
+    return _Context(
+        inputs=inputs,
+        target=target,
+        upto=tuple(upto),
+        frames=frames,
+        days=days,
+        trend=adx(inputs.bars.lazy(), params=s["trend"]).collect(),
+        indicators=_indicators(
+            inputs, frames["intraday"].drop(SESSION), frames["pcr"].drop(SESSION)
+        ),
+        dix=_dix(inputs, frames["short"].drop(SESSION)),
+        holidays=tuple(_holidays(inputs.bars)),
+        gex=gex,
+    )
+
+
+def _zones_on(ctx: _Context, day: date) -> pl.DataFrame:
+    """The zones of ``day`` from the ATM chain rows of the sessions up to it."""
+    inputs = ctx.inputs
+    chain = ctx.stacked("chain_atm", day)
+    user = inputs.user_zones
+    return session_zones(
+        inputs.bars.lazy(),
+        chain.lazy() if not chain.is_empty() else None,
+        user.lazy() if not user.is_empty() else None,
+        session=day,
+        params=inputs.settings["zones"],
+        holidays=ctx.holidays,
+    ).collect()
+
+
+def _status_of(zones: pl.DataFrame, symbol: str) -> str | None:
+    row = zones.filter(pl.col("symbol") == symbol)
+    return row["status"][0] if row.height and row["status"][0] else None
+
+
+def _regime_on(
+    ctx: _Context, day: date, zones: pl.DataFrame, prior: tuple[date, pl.DataFrame] | None = None
+) -> RegimeSnapshot:
+    """The regime rules on ``day``; ``prior`` (a session and its zones) gives the credit rule
+    its prior state."""
+    s = ctx.inputs.settings
+    conv: ConvergenceParams = s["convergence"]
+    credit: dict[date, str] = {}
+    if prior is not None:
+        was = _status_of(prior[1], conv.credit_symbol)
+        if was:
+            credit[prior[0]] = was
+    now = _status_of(zones, conv.credit_symbol)
+    if now:
+        credit[day] = now
+    # only the day's regime: ``vix_gamma_frame`` joins the map without keeping the date order,
+    # so with more than one date its "latest row on or before" can pick the wrong row
+    gex = {day: ctx.gex[day]} if day in ctx.gex else {}
+    return regime_snapshot(
+        ctx.inputs.macro.lazy(),
+        ctx.inputs.bars.lazy(),
+        session=day,
+        credit_status=credit or None,
+        gex_regime=gex or None,
+        params=s["regime"],
+    )
 
 
 def _returns(bars: pl.DataFrame) -> pl.DataFrame:
@@ -382,7 +731,11 @@ def _returns(bars: pl.DataFrame) -> pl.DataFrame:
 
 
 def _tickers(
-    inputs: Inputs, flow: FlowDay, days: pl.DataFrame, ladders_: pl.DataFrame, target: date
+    inputs: Inputs,
+    flow_tickers: pl.DataFrame,
+    days: pl.DataFrame,
+    ladders_: pl.DataFrame,
+    target: date,
 ) -> pl.DataFrame:
     conv: ConvergenceParams = inputs.settings["convergence"]
     rets = _returns(inputs.bars)
@@ -395,7 +748,7 @@ def _tickers(
         (pl.col("fast_tape").cast(pl.String) == "FAST").alias("dp_fast"),
         pl.col("net").alias("dp_net"),
     )
-    opts = flow.tickers.select(
+    opts = flow_tickers.select(
         pl.col("underlying").alias("symbol"),
         pl.col("net").alias("opt_net"),
         pl.col("grade").cast(pl.String).alias("opt_grade"),
@@ -444,28 +797,30 @@ def _row(name: str, vote: int | None, detail: str) -> dict[str, Any]:
 def _convergence_inputs(
     inputs: Inputs,
     target: date,
-    flow: FlowDay,
+    market: tuple[float, str],
     days: pl.DataFrame,
     zones: pl.DataFrame,
     trend: pl.DataFrame,
-    gamma: Mapping[str, GammaReport],
+    gamma: _GammaSummary | None,
     regime: RegimeSnapshot,
     indicators: Mapping[str, pl.DataFrame],
     dix_frame: pl.DataFrame,
 ) -> pl.DataFrame:
-    """The §10 table for ``target``: every computed input, then the analyst's."""
+    """The §10 table for ``target``: every computed input, then the analyst's.
+
+    ``market`` is the session's options (net, grade); ``gamma`` what its dealer gamma says."""
     conv: ConvergenceParams = inputs.settings["convergence"]
     dark_p: DarkParams = inputs.settings["darkpool"]
     idx = conv.index_symbol
     rows: list[dict[str, Any]] = []
 
-    m = flow.market
-    confident = m.grade in ("HIGH", "MODERATE")
+    net, grade = market
+    confident = grade in ("HIGH", "MODERATE")
     rows.append(
         _row(
             "Options net (§2)",
-            (1 if m.net > 0 else -1 if m.net < 0 else 0) if confident else 0,
-            f"Net {fmt.money(m.net, signed=True)}, grade {m.grade}",
+            (1 if net > 0 else -1 if net < 0 else 0) if confident else 0,
+            f"Net {fmt.money(net, signed=True)}, grade {grade}",
         )
     )
 
@@ -480,8 +835,7 @@ def _convergence_inputs(
         vote, detail = None, "no dark prints"
     rows.append(_row("Dark pool (§3)", vote, detail))
 
-    report = gamma.get(conv.gamma_underlying)
-    zero = report.zeros[0] if report and report.zeros else None
+    zero = gamma if gamma is not None and gamma.has_zero else None
     rows.append(
         _row(
             "GEX regime (§6)",
@@ -599,6 +953,97 @@ def _convergence_inputs(
         else pl.DataFrame(schema=INPUT_SCHEMA)
     )
     return pl.concat([computed, analyst.cast(INPUT_SCHEMA)])
+
+
+# ------------------------------------------------------------------------------------------
+# what the report said on a session (convergence inputs, zones, verdicts)
+# ------------------------------------------------------------------------------------------
+
+#: The zone columns the change list compares (and the cache keeps per session).
+ZONE_STATE_COLUMNS: Final = (
+    "symbol",
+    "status",
+    "low",
+    "mid",
+    "high",
+    "close",
+    "position",
+    "upside",
+    "downside",
+)
+VERDICT_COLUMNS: Final = ("symbol", "verdict", "l1_price", "l2_darkpool", "l3_options", "flags")
+
+
+def _market_of(ctx: _Context, day: date) -> tuple[float, str]:
+    m = ctx.of("market", day)
+    if m.is_empty():
+        return 0.0, "INSUFFICIENT"
+    return float(m["net"][0]), str(m["grade"][0])
+
+
+def _regime_states(regime: RegimeSnapshot) -> pl.DataFrame:
+    return pl.DataFrame(
+        {"key": [regime_key(r) for r in regime.rules], "state": [r.state for r in regime.rules]},
+        schema={"key": pl.String, "state": pl.String},
+    )
+
+
+def _derived_frames(
+    conv: pl.DataFrame, zones: pl.DataFrame, tickers: pl.DataFrame, regime: RegimeSnapshot
+) -> dict[str, pl.DataFrame]:
+    return {
+        "conv": conv,
+        "zones": zones.select(ZONE_STATE_COLUMNS),
+        "verdicts": tickers.select(VERDICT_COLUMNS),
+        "regime": _regime_states(regime),
+    }
+
+
+def _with_prior_states(regime: RegimeSnapshot, prior: pl.DataFrame) -> RegimeSnapshot:
+    """``regime`` with each rule's prior state as the prior session's report showed it (the
+    regime layer re-evaluates the prior session without the gamma and credit inputs it had
+    then, which makes the VIX/gamma and credit rules look changed when they were not)."""
+    states = dict(zip(prior["key"].to_list(), prior["state"].to_list(), strict=True))
+    rules = []
+    for r in regime.rules:
+        key = regime_key(r)
+        if key in states and r.prior_state != states[key]:
+            r = replace(r, prior_state=states[key], changed=r.state != states[key])
+        rules.append(r)
+    return replace(regime, rules=tuple(rules))
+
+
+def _derive(ctx: _Context, day: date) -> dict[str, pl.DataFrame]:
+    """The convergence inputs, zones and verdicts of a past session, from the summaries."""
+    s = ctx.inputs.settings
+    zones = _zones_on(ctx, day)
+    regime = _regime_on(ctx, day, zones)
+    days = ctx.days.filter(pl.col("session") <= day)
+    ladders_ = ladders(days.lazy(), params=s["darkpool"]).collect()
+    tickers = _tickers(ctx.inputs, ctx.of("tickers", day), days, ladders_, day)
+    conv = _convergence_inputs(
+        ctx.inputs,
+        day,
+        _market_of(ctx, day),
+        days,
+        zones,
+        ctx.trend,
+        _gamma_summary(ctx.of("gamma", day)),
+        regime,
+        ctx.indicators,
+        ctx.dix,
+    )
+    return _derived_frames(conv, zones, tickers, regime)
+
+
+def _state(ctx: _Context, day: date, derived: Mapping[str, pl.DataFrame]) -> SessionState:
+    params: FlowParams = ctx.inputs.settings["flow"]
+    tickers = ctx.of("tickers", day)
+    top = top_flow(tickers.lazy(), params=params).collect() if tickers.height else tickers
+    if "flip" not in top.columns:
+        top = pl.DataFrame(schema={"underlying": pl.String, "flip": pl.Boolean})
+    conv = derived["conv"].cast(INPUT_SCHEMA)
+    return SessionState(day, derived["zones"], derived["verdicts"], top, conv, count(conv))
 
 
 # ------------------------------------------------------------------------------------------
@@ -755,9 +1200,6 @@ def _explanations(
             dark_files,
         )
 
-    chain_files = tuple(
-        f.rel for f in inputs.catalog.of_kind(Kind.CHAIN) if f.session and f.session <= target
-    )
     bar_files = inputs.sources(Kind.DAILY_BARS)
     for row in zones.iter_rows(named=True):
         sym = row["symbol"]
@@ -788,7 +1230,9 @@ def _explanations(
                     "ratio_text",
                 )
             },
-            bar_files[:0] + chain_files if row.get("source") in ("straddle", "iv") else bar_files,
+            tuple(f.rel for f in inputs.catalog.of_kind(Kind.CHAIN, row["anchor_date"]))
+            if row.get("source") in ("straddle", "iv") and row.get("anchor_date") is not None
+            else bar_files,
         )
 
     gamma_files = inputs.sources(Kind.CHAIN, target)
@@ -834,6 +1278,352 @@ def _explanations(
     return out
 
 
+#: METHODOLOGY section of each regime rule (the VIX/gamma state is flowterm's own).
+_RULE_SECTIONS: Final = {
+    "sell_america": "§8.1",
+    "curve": "§8.2",
+    "metals_block": "§8.3",
+    "ma200": "§8.4",
+    "credit": "§8.5",
+    "ism": "§8.6",
+    "vix_gamma": "flowterm (VIX/gamma state)",
+}
+
+
+def regime_key(result: Any) -> str:
+    """The figure key of a regime rule result: ``regime.<rule>[.w<window>][.<subject>]`` (the
+    subject only for the 200-day rule, which may watch several symbols)."""
+    key = f"regime.{result.rule.value}"
+    if result.window is not None:
+        key += f".w{result.window}"
+    if result.rule.value == "ma200":
+        key += f".{result.subject}"
+    return key
+
+
+def input_keys(frame: pl.DataFrame) -> list[str]:
+    """The figure key suffix of each convergence input: its name, ``#2``… on repeats."""
+    seen: dict[str, int] = {}
+    out = []
+    for name in frame["name"].to_list():
+        n = seen.get(name, 0)
+        seen[name] = n + 1
+        out.append(name if n == 0 else f"{name} #{n + 1}")
+    return out
+
+
+def vote_text(vote: int | None) -> str:
+    """A §10/§11b vote as every surface prints it: ``+1``, ``−1``, ``0`` or n/a."""
+    return "n/a" if vote is None else fmt.num(vote, 0, signed=True)
+
+
+def index_etf_net(days: pl.DataFrame, target: date, symbols: Iterable[str]) -> dict[str, Any]:
+    """The dark-pool figures of the index ETFs summed (the headline's dark-pool net)."""
+    rows = days.filter((pl.col("session") == target) & pl.col("symbol").is_in(list(symbols)))
+    ask, bid = float(rows["at_ask"].sum()), float(rows["at_bid"].sum())
+    return {
+        "net": ask - bid if rows.height else None,
+        "at_ask": ask,
+        "at_bid": bid,
+        "bid_share": bid / (ask + bid) if ask + bid > 0 else None,
+        "by_symbol": dict(zip(rows["symbol"].to_list(), rows["net"].to_list(), strict=True)),
+    }
+
+
+def _more_explanations(
+    inputs: Inputs,
+    target: date,
+    flow: FlowDay,
+    days: pl.DataFrame,
+    market: pl.DataFrame,
+    ladders_: pl.DataFrame,
+    by_spot: pl.DataFrame,
+    dix_frame: pl.DataFrame,
+    trend: pl.DataFrame,
+    regime: RegimeSnapshot,
+    tickers: pl.DataFrame,
+    campaign: pl.DataFrame,
+    conv_inputs: pl.DataFrame,
+    history: tuple[tuple[date, Count], ...],
+) -> dict[str, Explanation]:
+    """Explanations of the figures the report prints beyond the headline ones."""
+    s = inputs.settings
+    conv: ConvergenceParams = s["convergence"]
+    out: dict[str, Explanation] = {}
+    bar_files = inputs.sources(Kind.DAILY_BARS)
+    options_files = inputs.sources(Kind.OPTION_PRINTS, target)
+    dark_files = inputs.sources(Kind.OFFEX_PRINTS, target)
+    flow_params = describe(s["flow"])
+
+    rets = _returns(inputs.bars).with_columns(
+        pl.col("close").shift(1).over("symbol").alias("prior_close"),
+        pl.col("date").shift(1).over("symbol").alias("prior_date"),
+    )
+    for r in rets.filter(pl.col("date") == target).iter_rows(named=True):
+        sym = r["symbol"]
+        out[f"price.{sym}"] = Explanation(
+            f"price.{sym}",
+            f"{sym} close and return",
+            "§11b",
+            "return = close / prior close − 1 (L1 price vote ±0.25 %)",
+            r["ret"],
+            fmt.pct(r["ret"], 2),
+            describe(s["tickers"]),
+            {
+                "close": r["close"],
+                "prior close": r["prior_close"],
+                "date": r["date"],
+                "prior date": r["prior_date"],
+            },
+            bar_files,
+        )
+
+    top = {r["underlying"]: r for r in flow.top.iter_rows(named=True)}
+    for r in flow.tickers.iter_rows(named=True):
+        sym = r["underlying"]
+        t = top.get(sym, {})
+        out[f"flow.ticker.{sym}"] = Explanation(
+            f"flow.ticker.{sym}",
+            f"{sym} options net premium",
+            "§2.1",
+            "Net = (CB + PS) − (CS + PB); naive label from calls − puts, adjusted from Net "
+            "(±δ·T, §2.4)",
+            r["net"],
+            fmt.money(r["net"], signed=True),
+            flow_params,
+            {
+                "CB": r["calls_bought"],
+                "CS": r["calls_sold"],
+                "PB": r["puts_bought"],
+                "PS": r["puts_sold"],
+                "U": r["unknown"],
+                "T": r["total"],
+                "calls": r["calls"],
+                "puts": r["puts"],
+                "grade": str(r["grade"]),
+                "rank": t.get("rank"),
+                "naive label": None if not t else str(t["naive_label"]),
+                "adjusted label": None if not t else str(t["adjusted_label"]),
+                "flip": t.get("flip"),
+            },
+            options_files,
+        )
+    for r in flow.sectors.iter_rows(named=True):
+        sector = r["sector"]
+        out[f"flow.sector.{sector}"] = Explanation(
+            f"flow.sector.{sector}",
+            f"{sector} options net premium",
+            "§2.1",
+            "the sector's tickers' CB, CS, PB, PS, U summed; Net = (CB + PS) − (CS + PB)",
+            r["net"],
+            fmt.money(r["net"], signed=True),
+            flow_params,
+            {
+                "tickers": r["tickers"],
+                "T": r["total"],
+                "Bullish": r["bullish"],
+                "Bearish": r["bearish"],
+                "adjusted C/P": r["adjusted_call_put"],
+                "grade": str(r["grade"]),
+            },
+            (*options_files, *inputs.sources(Kind.SECTORS)),
+        )
+
+    dark_params = describe(s["darkpool"])
+    today = market.filter(pl.col("session") == target)
+    if today.height:
+        m = today.row(0, named=True)
+        out["darkpool.market"] = Explanation(
+            "darkpool.market",
+            "Dark-pool net, every symbol",
+            "§3.2",
+            "Net = Σ AtAsk − Σ AtBid over every symbol's counted prints",
+            m["net"],
+            fmt.money(m["net"], signed=True),
+            dark_params,
+            {
+                "AtAsk": m["at_ask"],
+                "AtBid": m["at_bid"],
+                "Mid": m["mid"],
+                "% at bid": m["pct_at_bid"],
+                "of classified": m["pct_at_bid_classified"],
+                "prior net": m["prev_net"],
+                "symbols": m["symbols"],
+            },
+            dark_files,
+        )
+    etf = index_etf_net(days, target, conv.dark_symbols)
+    out["darkpool.index_etfs"] = Explanation(
+        "darkpool.index_etfs",
+        f"Dark-pool net in {'/'.join(conv.dark_symbols)}",
+        "§3.2",
+        "Net = Σ AtAsk − Σ AtBid over the index ETFs; bid share = AtBid/(AtAsk + AtBid)",
+        etf["net"],
+        fmt.money(etf["net"], signed=True),
+        {**dark_params, "convergence.dark_symbols": conv.dark_symbols},
+        {
+            "AtAsk": etf["at_ask"],
+            "AtBid": etf["at_bid"],
+            "bid share of classified": etf["bid_share"],
+            **{f"{k} net": v for k, v in etf["by_symbol"].items()},
+        },
+        dark_files,
+    )
+    for r in ladders_.filter(pl.col("active")).iter_rows(named=True):
+        sym = r["symbol"]
+        out[f"darkpool.ladder.{sym}"] = Explanation(
+            f"darkpool.ladder.{sym}",
+            f"{sym} dark-pool ladder",
+            "§3.4",
+            "a run of ≥ L sessions with the same ACCUMULATION or DISTRIBUTION label",
+            r["days"],
+            f"{r['label']} {fmt.num(r['days'])}d",
+            dark_params,
+            {"start": r["start"], "end": r["end"], "net over the run": r["net"]},
+            tuple(
+                f.rel
+                for f in inputs.catalog.of_kind(Kind.OFFEX_PRINTS)
+                if f.session and r["start"] <= f.session <= r["end"]
+            ),
+        )
+    for r in by_spot.iter_rows(named=True):
+        sym = r["symbol"]
+        out[f"darkpool.volume.{sym}"] = Explanation(
+            f"darkpool.volume.{sym}",
+            f"{sym} dark-pool volume above/below spot",
+            "§3.5",
+            "share of the trailing W sessions' volume above S·(1 + b), below S·(1 − b)",
+            r["pct_above"],
+            f"above {fmt.pct(r['pct_above'], 1, signed=False)} · below "
+            f"{fmt.pct(r['pct_below'], 1, signed=False)}",
+            dark_params,
+            {
+                "spot": r["spot"],
+                "above": r["above"],
+                "below": r["below"],
+                "at": r["at"],
+                "sessions": r["sessions"],
+            },
+            (),
+        )
+    dx = dix_frame.filter(pl.col("date") == target)
+    if dx.height:
+        d = dx.row(0, named=True)
+        out["dix"] = Explanation(
+            "dix",
+            "DIX (dollar-weighted dark index)",
+            "§7",
+            "DIX = Σ close·short volume / Σ close·total volume; percentile over its history",
+            d["dix"],
+            fmt.pct(d["dix"], 1, signed=False),
+            dark_params,
+            {"percentile": d.get("percentile"), "history": d.get("history")},
+            inputs.sources(Kind.SHORT_VOLUME, target),
+        )
+    for r in trend.filter(pl.col("date") == target).iter_rows(named=True):
+        sym = r["symbol"]
+        out[f"trend.{sym}"] = Explanation(
+            f"trend.{sym}",
+            f"{sym} Range (ADX)",
+            "§5",
+            "Range = ADX(14), Wilder smoothing; colour GREEN if +DI > −DI",
+            r["adx"],
+            f"{fmt.num(r['adx'], 1)} {r['trend_label']} {r['trend_colour']}"
+            if r["adx"] is not None
+            else fmt.MISSING,
+            describe(s["trend"]),
+            {k: r.get(k) for k in ("plus_di", "minus_di") if k in r},
+            bar_files,
+        )
+
+    for result in regime.rules:
+        key = regime_key(result)
+        if key in out:
+            continue
+        out[key] = Explanation(
+            key,
+            rule_title(result),
+            _RULE_SECTIONS.get(result.rule.value, "§8"),
+            result.note or f"{rule_title(result)} state on the session",
+            result.state,
+            result.state or "n/a",
+            describe(regime.params),
+            {
+                **{f"{o.name} ({o.date})": o.text or o.value for o in result.inputs},
+                **dict(result.metrics),
+                "prior state": result.prior_state,
+                "vote": result.vote,
+            },
+            (*inputs.sources(Kind.MACRO), *bar_files),
+        )
+
+    for r in tickers.iter_rows(named=True):
+        sym = r["symbol"]
+        out[f"tickers.{sym}"] = Explanation(
+            f"tickers.{sym}",
+            f"{sym} verdict",
+            "§11b",
+            "L1 price, L2 dark pool, L3 options vote; all agree → ACCUMULATION/DISTRIBUTION, "
+            "L2 +1 with PB > CB → HEDGED, disagree → CONTESTED, none → NO SIGNAL",
+            r["verdict"],
+            r["verdict"],
+            describe(s["tickers"]),
+            {
+                "L1 price": r["l1_price"],
+                "L2 dark pool": r["l2_darkpool"],
+                "L3 options": r["l3_options"],
+                "return": r["ret"],
+                "relative strength": r["relative_strength"],
+                "flags": list(r["flags"] or []),
+                "divergence days": r.get("divergence_days"),
+            },
+            (*bar_files, *options_files, *dark_files),
+        )
+    for r in campaign.filter(pl.col("active")).iter_rows(named=True):
+        sym = r["underlying"]
+        out[f"campaign.{sym}"] = Explanation(
+            f"campaign.{sym}",
+            f"{sym} options campaign",
+            "§11b",
+            "a run of ≥ N sessions with the same largest side bucket; premium summed",
+            r["premium"],
+            f"{r['bucket_label']}, day {fmt.num(r['days'])}, {fmt.money(r['premium'])}",
+            flow_params,
+            {"start": r["start"], "end": r["end"], "days": r["days"]},
+            tuple(
+                f.rel
+                for f in inputs.catalog.of_kind(Kind.OPTION_PRINTS)
+                if f.session and r["start"] <= f.session <= r["end"]
+            ),
+        )
+
+    conv_params = describe(conv)
+    for key, r in zip(input_keys(conv_inputs), conv_inputs.iter_rows(named=True), strict=True):
+        out[f"convergence.input.{key}"] = Explanation(
+            f"convergence.input.{key}",
+            str(r["name"]),
+            "§10",
+            "+1 bullish, −1 bearish, 0 neutral, n/a excluded",
+            r["vote"],
+            vote_text(r["vote"]),
+            conv_params,
+            {"source": r["source"], "detail": r["detail"]},
+            inputs.sources(Kind.INPUTS) if r["source"] == "analyst" else (),
+        )
+    out["convergence.history"] = Explanation(
+        "convergence.history",
+        "Convergence history",
+        "§10",
+        "B v R per session, oldest first",
+        [[d.isoformat(), c.bullish, c.bearish] for d, c in history],
+        fmt.history((c.bullish, c.bearish) for _, c in history),
+        conv_params,
+        {d.isoformat(): c.short for d, c in history},
+        (),
+    )
+    return out
+
+
 # ------------------------------------------------------------------------------------------
 # the builder
 # ------------------------------------------------------------------------------------------
@@ -845,6 +1635,56 @@ def _lap(timings: dict[str, float], name: str, start: float) -> float:
     return now
 
 
+def _store(data_dir: Path, cache: CacheChoice) -> HistoryCache:
+    if cache == "default":
+        return HistoryCache.for_data_dir(data_dir)
+    if cache is None:
+        return HistoryCache(None)
+    return cache
+
+
+def _summary_keys(catalog: Catalog, settings: Mapping[str, Any]) -> dict[date, str]:
+    """The summary key of every session of the catalog."""
+    fingerprint = settings_fingerprint(settings)
+    files: dict[date, list[tuple[str, int, int]]] = {}
+    extra: dict[date, list[Any]] = {}
+    for f in catalog.files:
+        if f.session is None:
+            continue
+        files.setdefault(f.session, []).append(file_stamp(f))
+        stamp = _companions_stamp(f)
+        if stamp:
+            extra.setdefault(f.session, []).append((f.rel, stamp))
+    return {
+        d: summary_key(d, files.get(d, []), settings=fingerprint, extra=sorted(extra.get(d, [])))
+        for d in catalog.sessions
+    }
+
+
+def _window_levels(
+    store: HistoryCache,
+    upto: list[date],
+    keys: Mapping[date, str],
+    fresh: Iterable[_Day],
+    window: int,
+) -> pl.DataFrame:
+    """Dark-pool volume by price of the last ``window`` sessions that have counted prints (the
+    §3.5 window ``volume_by_spot`` takes), fresh sessions from memory, others from the cache."""
+    computed = {x.session: x.levels for x in fresh}
+    frames: list[pl.DataFrame] = []
+    for day in reversed(upto):
+        frame = computed.get(day)
+        if frame is None:
+            frame = store.session_frame(LEVELS, day, keys[day])
+        if frame is not None and frame.height:
+            frames.append(frame)
+            if len(frames) == window:
+                break
+    if not frames:
+        return next(iter(computed.values())).clear()
+    return pl.concat(frames[::-1], how="diagonal_relaxed")
+
+
 def build_snapshot(
     data_dir: Path,
     session: date | None = None,
@@ -852,18 +1692,30 @@ def build_snapshot(
     *,
     inputs: Inputs | None = None,
     previous: Inputs | None = None,
+    cache: CacheChoice = "default",
 ) -> Snapshot:
     """Analyse ``session`` (default: the latest tape session) of ``data_dir``.
 
     ``inputs`` lets a caller that already read the folder (the app moving between sessions)
-    skip reading it; ``previous`` (the inputs of the last snapshot) makes a fresh read reuse
-    unchanged files and keep the last good rows of a file that fails to read.
+    skip listing it again (the files of sessions it has not read are read now); ``previous``
+    (the inputs of the last snapshot) makes a fresh read reuse unchanged files and keep the
+    last good rows of a file that fails to read. ``cache`` is where past sessions' summaries
+    are kept: the user cache folder by default (``core.history``), a ``HistoryCache``, or None
+    to summarise every session from its files.
     """
     timings: dict[str, float] = {}
     t = clock.perf_counter()
-    inputs = inputs or read_inputs(Path(data_dir), previous=previous)
-    t = _lap(timings, "read", t)
-    sessions = list(inputs.catalog.sessions)
+    data_dir = Path(data_dir)
+    store = _store(data_dir, cache)
+    if inputs is not None:
+        catalog, settings = inputs.catalog, inputs.settings
+    else:
+        listed, fingerprint = store.catalog(data_dir)
+        catalog = listed if listed is not None else scan_catalog(data_dir)
+        if listed is None:
+            store.put_catalog(catalog, fingerprint)
+        settings = load_settings(catalog.settings, DEFAULTS)
+    sessions = list(catalog.sessions)
     if not sessions:
         raise SnapshotError(f"{data_dir}: no session folders (YYYY-MM-DD/) with tape files")
     target = session or sessions[-1]
@@ -872,86 +1724,210 @@ def build_snapshot(
             f"{data_dir}: no session {target} (sessions: {sessions[0]} … {sessions[-1]})"
         )
     upto = [d for d in sessions if d <= target]
-    s = inputs.settings
-    conv: ConvergenceParams = s["convergence"]
+    conv: ConvergenceParams = settings["convergence"]
+    t = _lap(timings, "catalog", t)
 
-    per_day = _days(inputs, upto, target)
-    today = per_day[-1]
-    t = _lap(timings, "flow+gamma", t)
-    classified, days = _dark(inputs, upto)
-    ladders_ = ladders(days.lazy(), params=s["darkpool"]).collect()
+    # -- past sessions: summaries from the cache, the others from their files ---------------
+    keys = _summary_keys(catalog, settings)
+    loaded = store.load("summaries", {d: keys[d] for d in upto})
+    target_stored = target in loaded.keys
+    # a hit needs its dark-pool volume by price too (read later, for the §3.5 window only)
+    hits = {d for d in loaded.keys if d != target and store.has_session_frame(LEVELS, d, keys[d])}
+    misses = [d for d in upto if d != target and d not in hits]
+    needed = {target, *misses}
+    if inputs is not None:
+        if inputs.read_sessions is not None and not needed <= inputs.read_sessions:
+            inputs = read_inputs(
+                data_dir,
+                previous=inputs,
+                sessions=inputs.read_sessions | needed,
+                catalog=catalog,
+            )
+    else:
+        inputs = read_inputs(data_dir, previous=previous, sessions=needed, catalog=catalog)
+    t = _lap(timings, "read", t)
+    # the target's gamma of every other underlying runs beside the rest of the build (Polars
+    # works without the GIL); only the convergence underlying's is needed before the end
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="flowterm-gamma")
+    try:
+        return _build(
+            data_dir,
+            inputs,
+            store,
+            timings,
+            t,
+            pool.submit(_gamma, inputs, target, None, exclude=(conv.gamma_underlying,)),
+            target=target,
+            sessions=sessions,
+            upto=upto,
+            keys=keys,
+            loaded=loaded,
+            hits=hits,
+            misses=misses,
+            target_stored=target_stored,
+        )
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _build(
+    data_dir: Path,
+    inputs: Inputs,
+    store: HistoryCache,
+    timings: dict[str, float],
+    t: float,
+    other_gamma: Future[dict[str, GammaReport]],
+    *,
+    target: date,
+    sessions: list[date],
+    upto: list[date],
+    keys: Mapping[date, str],
+    loaded: Loaded,
+    hits: set[date],
+    misses: list[date],
+    target_stored: bool,
+) -> Snapshot:
+    """The rest of ``build_snapshot``, once the files it needs are read."""
+    catalog = inputs.catalog
+    settings = s = inputs.settings
+    conv: ConvergenceParams = s["convergence"]
+    dark_p: DarkParams = s["darkpool"]
+    computed = [_compute_day(inputs, d) for d in misses]
+    today = _compute_day(inputs, target)
+    fresh = [*computed, today]
+    store.count("summary_hits", sorted(hits))
+    store.count("summaries_computed", misses)
+    unclean = [x.session for x in fresh if not inputs.clean(x.session)]
+    clean = [
+        x for x in fresh if x.session not in unclean and not (x.session == target and target_stored)
+    ]
+    if clean:
+        store.put(
+            "summaries",
+            {x.session: keys[x.session] for x in clean},
+            {n: _stack_frames(x.frames[n] for x in clean) for n in SUMMARY_FRAMES},
+            keep=keys,
+        )
+        for x in clean:
+            store.put_session_frame(LEVELS, x.session, keys[x.session], x.levels)
+        store.prune_session_frames(LEVELS, keys)
+    frames = {
+        n: _stack_frames(
+            [
+                *(
+                    [loaded.frames[n].filter(pl.col(SESSION).is_in(sorted(hits)))]
+                    if n in loaded.frames
+                    else []
+                ),
+                *(x.frames[n] for x in fresh),
+            ]
+        )
+        for n in SUMMARY_FRAMES
+    }
+    window_levels = _window_levels(store, upto, keys, fresh, dark_p.volume_window)
+    t = _lap(timings, "sessions", t)
+
+    # -- the history and the target's layers -------------------------------------------------
+    ctx = _context(inputs, target, upto, frames)
+    days = ctx.days
+    ladders_ = ladders(days.lazy(), params=dark_p).collect()
     market = dark_market(days.lazy()).collect()
     spots = spot_from_bars(inputs.bars.lazy(), as_of=target)
-    by_spot = volume_by_spot(classified.lazy(), spots, as_of=target, params=s["darkpool"]).collect()
-    short = [inputs.tape(Kind.SHORT_VOLUME, d) for d in upto]
-    short = [f for f in short if not f.is_empty()]
-    if short:
-        dix_frame = dix_percentile(
-            dix(pl.concat(short).lazy(), inputs.bars.lazy(), params=s["darkpool"]),
-            params=s["darkpool"],
-        ).collect()
-    else:
-        dix_frame = pl.DataFrame(
-            schema={
-                "date": pl.Date,
-                "dix": pl.Float64,
-                "percentile": pl.Float64,
-                "history": pl.Int64,
-            }
-        )
-    t = _lap(timings, "darkpool", t)
-    zones = _zones(inputs, upto, target)
-    trend = adx(inputs.bars.lazy(), params=s["trend"]).collect()
-    t = _lap(timings, "zones+trend", t)
-    indicators = _indicators(inputs, upto)
-    t = _lap(timings, "indicators", t)
+    by_spot = volume_by_spot(window_levels.lazy(), spots, as_of=target, params=dark_p).collect()
+    zones = _zones_on(ctx, target)
+    t = _lap(timings, "history", t)
 
-    def regime_on(
-        day: date, flow_zones: pl.DataFrame, gam: Mapping[str, GammaReport]
-    ) -> RegimeSnapshot:
-        hyg = flow_zones.filter(pl.col("symbol") == conv.credit_symbol)
-        credit = {day: hyg["status"][0]} if hyg.height and hyg["status"][0] else None
-        rep = gam.get(conv.gamma_underlying)
-        gex = {day: rep.regime} if rep and rep.regime else None
-        return regime_snapshot(
-            inputs.macro.lazy(),
-            inputs.bars.lazy(),
-            session=day,
-            credit_status=credit,
-            gex_regime=gex,
-            params=s["regime"],
-        )
+    # -- what the report said on the recent sessions -----------------------------------------
+    prior = upto[-2] if len(upto) > 1 else None
+    history_days = upto[-conv.history_sessions :]
+    wanted = sorted({*history_days, *([prior] if prior else [])} - {target})
+    chained = chain_keys(keys)
+    globals_ = [file_stamp(f) for f in catalog.files if f.session is None]
+    fingerprint = settings_fingerprint(settings)
+    dkeys = {
+        d: derived_key(d, chained[d], settings=fingerprint, globals_=globals_) for d in sessions
+    }
+    dloaded = store.load("derived", {d: dkeys[d] for d in [*wanted, target]})
+    target_derived_stored = target in dloaded.keys
+    derived: dict[date, dict[str, pl.DataFrame]] = {
+        d: {
+            n: dloaded.frames[n].filter(pl.col(SESSION) == d).drop(SESSION)
+            for n in DERIVED_FRAMES
+            if n in dloaded.frames
+        }
+        for d in dloaded.keys
+    }
+    derived = {d: f for d, f in derived.items() if len(f) == len(DERIVED_FRAMES)}
+    dmisses = [d for d in wanted if d not in derived]
+    for d in dmisses:
+        derived[d] = _derive(ctx, d)
+    store.count("derived_hits", [d for d in wanted if d not in dmisses])
+    store.count("derived_computed", dmisses)
+    t = _lap(timings, "derived", t)
 
-    regime = regime_on(target, zones, today.gamma)
+    prior_zones = (prior, derived[prior]["zones"]) if prior is not None else None
+    regime = _regime_on(ctx, target, zones, prior_zones)
+    if prior is not None:
+        regime = _with_prior_states(regime, derived[prior]["regime"])
     t = _lap(timings, "regime", t)
-    tickers = _tickers(inputs, today.flow, days, ladders_, target)
-    history = pl.concat(
-        [d.flow.tickers for d in per_day if not d.flow.tickers.is_empty()] or [today.flow.tickers]
-    )
-    campaign = campaigns(history.lazy(), params=s["flow"]).collect()
+    tickers = _tickers(inputs, today.flow.tickers, days, ladders_, target)
+    campaign = campaigns(ctx.stacked("tickers").lazy(), params=s["flow"]).collect()
     t = _lap(timings, "tickers", t)
-
-    def inputs_on(day: _Day) -> pl.DataFrame:
-        z = (
-            zones
-            if day.session == target
-            else _zones(inputs, [d for d in upto if d <= day.session], day.session)
+    m = today.flow.market
+    conv_inputs = _convergence_inputs(
+        inputs,
+        target,
+        (m.net, str(m.grade)),
+        days,
+        zones,
+        ctx.trend,
+        _gamma_summary(today.frames["gamma"].drop(SESSION)),
+        regime,
+        ctx.indicators,
+        ctx.dix,
+    )
+    derived[target] = _derived_frames(conv_inputs, zones, tickers, regime)
+    # what a session said depends on every session before it: store it only when they
+    # were all read cleanly (not from a file's last good rows)
+    first_unclean = min(unclean, default=None)
+    keep_new = [d for d in dmisses if first_unclean is None or d < first_unclean]
+    if first_unclean is None and not target_derived_stored:
+        keep_new.append(target)
+    if keep_new:
+        store.put(
+            "derived",
+            {d: dkeys[d] for d in keep_new},
+            {n: _stack_frames(_tagged(derived[d][n], d) for d in keep_new) for n in DERIVED_FRAMES},
+            keep=dkeys,
         )
-        reg = regime if day.session == target else regime_on(day.session, z, day.gamma)
-        d = days.filter(pl.col("session") <= day.session)
-        return _convergence_inputs(
-            inputs, day.session, day.flow, d, z, trend, day.gamma, reg, indicators, dix_frame
-        )
-
-    conv_inputs = inputs_on(today)
-    history_days = per_day[-conv.history_sessions :]
-    counts = tuple(
-        (d.session, count(conv_inputs if d.session == target else inputs_on(d)))
-        for d in history_days
+    counts = tuple((d, count(derived[d]["conv"].cast(INPUT_SCHEMA))) for d in history_days)
+    changes = what_changed(
+        _state(ctx, target, derived[target]),
+        _state(ctx, prior, derived[prior]) if prior is not None else None,
+        regime,
     )
     t = _lap(timings, "convergence", t)
-    explanations = _explanations(
-        inputs, target, today.flow, days, zones, today.gamma, counts[-1][1]
+    gamma = dict(sorted({**other_gamma.result(), **today.gamma}.items()))
+    t = _lap(timings, "gamma", t)
+
+    explanations = _explanations(inputs, target, today.flow, days, zones, gamma, counts[-1][1])
+    explanations.update(
+        _more_explanations(
+            inputs,
+            target,
+            today.flow,
+            days,
+            market,
+            ladders_,
+            by_spot,
+            ctx.dix,
+            ctx.trend,
+            regime,
+            tickers,
+            campaign,
+            conv_inputs,
+            counts,
+        )
     )
     t = _lap(timings, "explain", t)
     quotes = inputs.tape(Kind.QUOTES, target)
@@ -962,9 +1938,20 @@ def build_snapshot(
         side_params=s["sides"],
     ).collect()
     _lap(timings, "prints", t)
-    files = inputs.catalog.files
+    global_rejects = [
+        r.rejects
+        for r in inputs.results.values()
+        if r.source.session is None and not r.rejects.is_empty()
+    ]
+    session_rejects = frames["rejects"].drop(SESSION)
+    rejects = pl.concat(
+        [*global_rejects, session_rejects.cast(REJECT_SCHEMA)]
+        if session_rejects.width
+        else global_rejects or [pl.DataFrame(schema=REJECT_SCHEMA)]
+    )
+    files = catalog.files
     return Snapshot(
-        data_dir=Path(data_dir),
+        data_dir=data_dir,
         session=target,
         sessions=tuple(sessions),
         settings=s,
@@ -973,25 +1960,27 @@ def build_snapshot(
         dark_market=market,
         dark_ladders=ladders_,
         dark_volume_by_spot=by_spot,
-        dix=dix_frame,
+        dix=ctx.dix,
         zones=zones,
-        trend=trend.filter(pl.col("date") == target),
-        gamma=today.gamma,
+        trend=ctx.trend.filter(pl.col("date") == target),
+        gamma=gamma,
         regime=regime,
-        indicators=indicators,
+        indicators=ctx.indicators,
         tickers=tickers,
         campaigns=campaign,
         convergence_inputs=conv_inputs,
         convergence=counts[-1][1],
         convergence_history=counts,
         explanations=explanations,
-        rejects=inputs.rejects,
+        rejects=rejects,
         errors=inputs.errors,
         option_prints=option_prints,
-        dark_prints=classified.filter(pl.col("session") == target),
+        dark_prints=today.classified,
         files=len(files),
         stale=inputs.stale,
         newest_mtime_ns=max((f.mtime_ns for f in files), default=0),
         inputs=inputs,
         timings=timings,
+        changes=changes,
+        history=store.info(),
     )

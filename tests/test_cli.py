@@ -7,6 +7,7 @@ import subprocess
 import sys
 from importlib.metadata import version
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -247,3 +248,98 @@ def test_validate_real_daily_bars() -> None:
     code, out = _run("validate", str(folder))
     assert code == 1
     assert "VIX.csv" in out
+
+
+# ------------------------------------------------------------------------------------------
+# flowterm [DATA_DIR]: the open command starts the app (its options and config, not the app)
+# ------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def opened(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> list[Any]:
+    """Record the apps ``flowterm open`` would run instead of running them."""
+    from flowterm.tui.app import FlowtermApp
+
+    apps: list[Any] = []
+    monkeypatch.setattr(FlowtermApp, "run", lambda self, *a, **k: apps.append(self))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    return apps
+
+
+def test_open_runs_the_app_on_the_folder(opened: list[Any], tmp_path: Path) -> None:
+    root = _clean_folder(tmp_path / "data")
+    code, out = _run(str(root))
+    assert code == 0, out
+    (app,) = opened
+    assert app.data_dir == root
+    assert app.theme == "flowterm-dark"
+    assert app.watching
+    assert app.snapshot is None  # the first snapshot is built in a worker after the first frame
+
+
+def test_open_without_a_folder_opens_the_bundled_sample(opened: list[Any]) -> None:
+    from flowterm.core.paths import bundled_data_dir
+
+    code, out = _run("open", "--no-watch", "--theme", "colorblind")
+    assert code == 0, out
+    (app,) = opened
+    assert app.data_dir == bundled_data_dir()
+    assert not app.watching
+    assert app.theme == "flowterm-colorblind"
+
+
+def test_open_missing_folder_exits_2(opened: list[Any], tmp_path: Path) -> None:
+    code, out = _run(str(tmp_path / "no-such-folder"))
+    assert code == 2
+    assert "no-such-folder" in out and "no such folder" in out
+    assert opened == []
+
+
+def test_open_unknown_theme_exits_2(opened: list[Any], tmp_path: Path) -> None:
+    code, out = _run(str(_clean_folder(tmp_path / "data")), "--theme", "[bold red]x")
+    assert code == 2
+    assert "unknown theme '[bold red]x'" in out
+    assert opened == []
+
+
+def test_open_reads_theme_and_keys_from_the_user_config(opened: list[Any], tmp_path: Path) -> None:
+    config = tmp_path / "config" / "flowterm" / "flowterm.toml"
+    config.parent.mkdir(parents=True)
+    config.write_text(
+        '[app]\ntheme = "light"\n\n[keys]\n"app.quit" = "ctrl+q"\n"tab.zones" = "z"\n'
+    )
+    root = _clean_folder(tmp_path / "data")
+    code, out = _run(str(root))
+    assert code == 0, out
+    (app,) = opened
+    assert app.theme == "flowterm-light"
+    assert app.user_keymap == {"app.quit": "ctrl+q", "tab.zones": "z"}
+    code, out = _run(str(root), "--theme", "high-contrast")  # the option wins over the file
+    assert code == 0, out
+    assert opened[-1].theme == "flowterm-high-contrast"
+
+
+def test_open_rejects_a_broken_config(opened: list[Any], tmp_path: Path) -> None:
+    root = _clean_folder(tmp_path / "data")
+    config = tmp_path / "mine.toml"
+    for text, message in (
+        ("[flow]\nx = 1\n", "unknown section [flow]"),
+        ("[app]\ntheme = 3\n", "[app] theme: expected text"),
+        ("[app]\ncolour = 'x'\n", "unknown setting [app] colour"),
+        ('[keys]\n"app.quit" = 1\n', "[keys] app.quit"),
+        ("[keys\n", "not valid TOML"),
+    ):
+        config.write_text(text)
+        code, out = _run(str(root), "--config", str(config))
+        assert code == 2, text
+        assert message in out, out
+    code, out = _run(str(root), "--config", str(tmp_path / "absent.toml"))
+    assert code == 2 and "absent.toml: no such file" in out
+    assert opened == []
+
+
+def test_open_help_lists_the_app_options() -> None:
+    code, out = _run("open", "--help")
+    assert code == 0
+    for option in ("--theme", "--config", "--no-watch"):
+        assert option in out
