@@ -321,7 +321,8 @@ def headline(snapshot: Snapshot) -> tuple[Line, tuple[str, ...]]:
     return _line(*parts), tuple(figures)
 
 
-def _changes_section(snapshot: Snapshot) -> Section:
+def changes_section(snapshot: Snapshot) -> Section:
+    """ "What changed since the prior session": the report's section, also the app's view."""
     changes = snapshot.changes
     if changes is None or changes.prior is None:
         return Section("changes", "What changed", (_line("No prior session in the folder."),))
@@ -1106,7 +1107,7 @@ def build_report(snapshot: Snapshot) -> Report:
     head, figures = headline(snapshot)
     sections = (
         Section("headline", "Headline", (head,), (), figures),
-        _changes_section(snapshot),
+        changes_section(snapshot),
         _price_section(snapshot),
         _regime_section(snapshot),
         _zones_section(snapshot),
@@ -1466,6 +1467,7 @@ __all__ = [
     "Section",
     "Table",
     "build_report",
+    "changes_section",
     "csv_tables",
     "headline",
     "index_symbols",

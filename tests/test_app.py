@@ -463,6 +463,30 @@ async def test_log_lists_rejects_and_errors(snapshot: Snapshot) -> None:
         assert [c.plain for c in table.get_row_at(0)] == ["2026-04-08/options.csv", "7", "bad", "x"]
 
 
+async def test_c_shows_what_changed_since_the_prior_session(snapshot: Snapshot) -> None:
+    from flowterm.core.report import changes_section
+    from flowterm.tui.screens.changes import ChangesScreen
+
+    section = changes_section(snapshot)
+    assert snapshot.changes is not None and snapshot.changes.items
+    app = make_app(snapshot)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("c")
+        await pilot.pause()
+        assert isinstance(app.screen, ChangesScreen)
+        title = text_of(app.screen, ".overlay-title")
+        assert title == f"{SESSION} · What changed since 2026-04-07"
+        shown = text_of(app.screen, "#changes-text").splitlines()
+        # the report's lines, word for word (bullets marked), in the report's order
+        assert shown == [("  • " if line.bullet else "") + line.text for line in section.lines]
+        assert shown[0] == snapshot.changes.summary
+        assert any("SPX" in line and "AT CEILING" in line for line in shown)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is app._main
+
+
 # ------------------------------------------------------------------------------------------
 # live updates and last good data
 # ------------------------------------------------------------------------------------------

@@ -131,6 +131,13 @@ class FlowtermApp(App[None]):
             tooltip="the next session (the newest one follows new data)",
             group=SESSION_KEYS,
         ),
+        Binding(
+            "c",
+            "changes",
+            "Changes",
+            id="app.changes",
+            tooltip="what changed since the prior session",
+        ),
         Binding("l", "log", "Log", id="app.log", tooltip="build failures and rejected rows"),
         Binding("j", "cursor('down')", "Down", show=False, id="cursor.down"),
         Binding("k", "cursor('up')", "Up", show=False, id="cursor.up"),
@@ -446,7 +453,10 @@ class FlowtermApp(App[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "drill_down" and self.screen is not self._main:
             return False  # enter is a priority key: let overlays (inputs, lists) have it
-        if action in ("drill_down", "explain", "jump", "session") and self.snapshot is None:
+        if (
+            action in ("drill_down", "explain", "jump", "session", "changes")
+            and self.snapshot is None
+        ):
             return None
         if action == "session" and self.snapshot is not None:
             step = parameters[0] if parameters else 0
@@ -521,6 +531,12 @@ class FlowtermApp(App[None]):
         if wanted is None:
             return len(snapshot.sessions) - 1
         return snapshot.sessions.index(wanted) if wanted in snapshot.sessions else 0
+
+    def action_changes(self) -> None:
+        from .screens.changes import ChangesScreen
+
+        if self.snapshot is not None:
+            self.push_screen(ChangesScreen(self.snapshot))
 
     def action_log(self) -> None:
         from .screens.log import LogScreen
@@ -635,7 +651,7 @@ def ticker_choices(snapshot: Snapshot) -> list[tuple[str, str]]:
 
 def known_binding_ids() -> set[str]:
     """Every binding id declared by a widget, screen or app class (overlays included)."""
-    from .screens import drill, explain, help, jump, log  # noqa: F401 (their bindings count)
+    from .screens import changes, drill, explain, help, jump, log  # noqa: F401 (bindings count)
 
     ids: set[str] = set()
     pending: list[type[DOMNode]] = [DOMNode]
