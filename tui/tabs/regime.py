@@ -338,7 +338,7 @@ def regime_boxes(snapshot: Snapshot, palette: Palette, *, wide: bool = True) -> 
             "Fed / rates",
             (),
             rates_levels,
-            "levels only: core has no Fed/rates rule",
+            "levels only (METHODOLOGY has no Fed/rates rule)",
         )
     )
     boxes.append(Box("regime.sell_america", "Sell America", tuple(_get(rules, "sell_america"))))
@@ -349,7 +349,7 @@ def regime_boxes(snapshot: Snapshot, palette: Palette, *, wide: bool = True) -> 
             "DXY – oil",
             (),
             _dxy_oil_levels(snapshot, wide=wide),
-            "levels only: core has no DXY–oil rule",
+            "levels only (METHODOLOGY has no DXY–oil rule)",
         )
     )
     boxes.append(Box("regime.ism", "ISM", tuple(_get(rules, "ism"))))

@@ -382,6 +382,7 @@ def _gamma_lines(report: GammaReport, palette: Palette) -> list[Text]:
             " · put ",
             (fmt.num(put.strike, 2) if put else fmt.MISSING, palette.bear),
             f" ({fmt.money(put.gex, signed=True)})" if put else "",
+            f" · call/put GEX, expiries ≤ {walls.max_dte} DTE" if walls.max_dte else "",
         )
     )
     band = report.nearest_positive_band
@@ -394,6 +395,14 @@ def _gamma_lines(report: GammaReport, palette: Palette) -> list[Text]:
             )
         )
     return out
+
+
+#: The chart's title, longest first: the first that fits the width is shown.
+_CHART_TITLES = (
+    "Net GEX by strike, all expiries (left of │ negative)",
+    "Net GEX by strike, all expiries",
+    "Net GEX by strike",
+)
 
 
 def gex_chart(report: GammaReport, palette: Palette, *, rows: int, width: int) -> list[Text]:
@@ -420,7 +429,10 @@ def gex_chart(report: GammaReport, palette: Palette, *, rows: int, width: int) -
     half = max(4, (width - strike_w - value_w - 3 - len(" call wall")) // 2)
     call = report.walls.call_wall.strike if report.walls.call_wall else None
     put = report.walls.put_wall.strike if report.walls.put_wall else None
-    out = [Text("Net GEX by strike (left of │ negative)", end="")]
+    title = next(
+        (t for t in _CHART_TITLES if len(t) <= width), _CHART_TITLES[-1][: max(width, 0)]
+    )
+    out = [Text(title, end="")]
     spot = line(
         "spot".rjust(strike_w),
         " ",
