@@ -33,6 +33,7 @@ from .flow import BUCKET_LABELS
 from .history import flowterm_version
 from .regime import RuleResult
 from .snapshot import Snapshot, index_etf_net, input_keys, regime_key, vote_text
+from .thesis import ThesisParams, checklist
 
 #: The ``schema`` value of the JSON report (docs/report-json.md); bumped on breaking changes.
 JSON_SCHEMA: Final = "flowterm.report/1"
@@ -533,7 +534,69 @@ def _regime_section(snapshot: Snapshot) -> Section:
         ),
         rows,
     )
-    return Section("regime", "Regime dashboard", lines, (table,))
+    tables = (table, *_thesis_tables(snapshot))
+    return Section("regime", "Regime dashboard", lines + _thesis_lines(snapshot), tables)
+
+
+#: How a thesis condition's mark prints (met, not met, neutral, not available).
+_MARKS: Final = {1: "✓", -1: "✗", 0: "·", None: "?"}
+
+
+def _thesis(snapshot: Snapshot) -> tuple[ThesisParams, pl.DataFrame] | None:
+    """The folder's ``[thesis]`` and its checklist, when flowterm.toml names conditions."""
+    params = snapshot.settings.get("thesis")
+    if not isinstance(params, ThesisParams) or not params.conditions:
+        return None
+    frame = checklist(
+        snapshot.regime,
+        snapshot.convergence_inputs,
+        snapshot.zones,
+        snapshot.tickers,
+        params=params,
+    )
+    return params, frame
+
+
+def _thesis_lines(snapshot: Snapshot) -> tuple[Line, ...]:
+    found = _thesis(snapshot)
+    if found is None:
+        return ()
+    params, frame = found
+    marks = frame["mark"].to_list()
+    counts = " ".join(f"{_MARKS[m]} {fmt.num(marks.count(m))}" for m in (1, -1, None))
+    return (_line(f"Thesis checklist · {params.name}: {counts}."),)
+
+
+def _thesis_tables(snapshot: Snapshot) -> tuple[Table, ...]:
+    found = _thesis(snapshot)
+    if found is None:
+        return ()
+    params, frame = found
+    rows = [
+        (
+            (
+                Cell(r["mark"], _MARKS[r["mark"]], r["mark"] or None),
+                _text(r["label"]),
+                _text(r["wanted"]),
+                Cell(r["actual"], r["actual"] or "n/a", r["mark"] or None),
+            ),
+            r["figure"],
+        )
+        for r in frame.iter_rows(named=True)
+    ]
+    return (
+        _table(
+            "thesis",
+            f"Thesis checklist · {params.name}",
+            (
+                Column("mark", "", True),
+                Column("condition", "Condition"),
+                Column("wanted", "Wanted"),
+                Column("state", "State"),
+            ),
+            rows,
+        ),
+    )
 
 
 def _zones_section(snapshot: Snapshot) -> Section:

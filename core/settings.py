@@ -75,6 +75,9 @@ def _coerce(value: Any, tp: Any, key: str) -> Any:
             raise SettingsError(f"{key}: expected a list, got {value!r}")
         args = typing.get_args(tp)
         item = args[0] if args else Any
+        if dataclasses.is_dataclass(item):
+            items = [_coerce(value_, item, f"{key}[{i + 1}]") for i, value_ in enumerate(value)]
+            return frozenset(items) if origin is frozenset else tuple(items)
         items = [value_ if item is Any else _coerce(value_, item, key) for value_ in value]
         return frozenset(items) if origin is frozenset else tuple(items)
     if tp is bool:
@@ -108,7 +111,27 @@ def _coerce(value: Any, tp: Any, key: str) -> Any:
             raise SettingsError(f"{key}: expected a time like 16:00, got {value!r}") from None
     if tp is Any:
         return value
+    if isinstance(tp, type) and dataclasses.is_dataclass(tp):
+        return _table(value, tp, key)
     raise SettingsError(f"{key}: settings of type {_type_name(tp)} are not supported")
+
+
+def _table(value: Any, tp: type[Any], key: str) -> Any:
+    """A TOML table (``[[thesis.conditions]]``) as the dataclass ``tp``, checked key by key."""
+    if not isinstance(value, dict):
+        raise SettingsError(f"{key}: expected a table, got {value!r}")
+    hints = typing.get_type_hints(tp)
+    fields = {f.name for f in dataclasses.fields(tp)}
+    values = {}
+    for name, item in value.items():
+        if name not in fields:
+            known = ", ".join(sorted(fields))
+            raise SettingsError(f"{key}: unknown key {name} (known keys: {known})")
+        values[name] = _coerce(item, hints[name], f"{key}.{name}")
+    try:
+        return tp(**values)
+    except ValueError as exc:  # the table's own consistency checks
+        raise SettingsError(f"{key}: {exc}") from exc
 
 
 def apply_section(defaults: P, table: Mapping[str, Any], section: str) -> P:

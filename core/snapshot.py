@@ -82,6 +82,7 @@ from .regime import RegimeParams, RegimeSnapshot, Rule, regime_snapshot
 from .schema import Kind
 from .settings import describe, load_settings
 from .sides import SideParams
+from .thesis import ThesisParams
 from .tickers import TickerParams, divergence_days, votes
 from .trend import TrendParams, adx
 from .zones import ZoneParams, atm_straddles, session_zones
@@ -98,6 +99,7 @@ DEFAULTS: Mapping[str, Any] = {
     "indicators": IndicatorParams(),
     "tickers": TickerParams(),
     "convergence": ConvergenceParams(),
+    "thesis": ThesisParams(),
 }
 
 #: The frames of a session summary (``history`` table "summaries").

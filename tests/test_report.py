@@ -403,3 +403,36 @@ def test_screenshot_saves_what_a_tab_shows(tmp_path: Path) -> None:
     assert svg.startswith("<svg") and "Weekly" in svg and "zones" in svg
     bad = CliRunner().invoke(app, ["screenshot", str(DATA), "--tab", "nope"])
     assert bad.exit_code == 2 and "--tab 'nope'" in bad.output
+
+
+def test_the_thesis_checklist_prints_as_the_app_shows_it(snap: Snapshot, tmp_path: Path) -> None:
+    import dataclasses
+
+    from flowterm.tui.tabs.regime import thesis_checklist
+
+    data = tmp_path / "data"
+    data.mkdir()
+    shutil.copytree(DATA / "bars", data / "bars")
+    shutil.copytree(DATA / SESSION, data / SESSION)
+    (data / "flowterm.toml").write_text(
+        '[thesis]\nname = "Long SPX"\n'
+        '[[thesis.conditions]]\nrule = "metals_block"\nstates = ["NONE"]\n'
+        '[[thesis.conditions]]\nzone = "SPX"\nnot_states = ["AT CEILING"]\n',
+        encoding="utf-8",
+    )
+    # the folder's flowterm.toml reaches the snapshot ...
+    params = build_snapshot(data, cache=None).settings["thesis"]
+    assert params.name == "Long SPX" and len(params.conditions) == 2
+    # ... and on the sample's last session the report prints the checklist the app shows
+    shown = dataclasses.replace(snap, settings={**snap.settings, "thesis": params})
+    markdown = to_markdown(shown)
+    assert "Thesis checklist · Long SPX: ✓ 1 ✗ 1 ? 0." in markdown
+    assert "| ✓ | metals\\_block | NONE | NONE |" in markdown
+    assert "| ✗ | SPX zone | not AT CEILING | AT CEILING |" in markdown
+    frame = thesis_checklist(shown)  # what the Regime tab shows
+    table = to_json(shown)["tables"]["thesis"]
+    assert [r["values"]["state"] for r in table["rows"]] == frame["actual"].to_list()
+    assert [r["values"]["mark"] for r in table["rows"]] == frame["mark"].to_list()
+    assert [r["figure"] for r in table["rows"]] == ["regime.metals_block", "zones.SPX"]
+    # without conditions the report has no thesis table (the regime table says it all)
+    assert "thesis" not in to_json(snap)["tables"]

@@ -465,6 +465,40 @@ def test_regime_boxes_and_checklist(snap: Snapshot) -> None:
     run(RegimeTab(), snap, check)
 
 
+def test_regime_checklist_takes_its_conditions_from_settings(snap: Snapshot) -> None:
+    from flowterm.core.thesis import Condition, ThesisParams
+
+    params = ThesisParams(
+        name="[bold red]Long",
+        conditions=(
+            Condition(rule="metals_block", states=("NONE",)),
+            Condition(zone="SPX", not_states=("AT CEILING",), label="SPX room"),
+            Condition(zone="NOSUCH", states=("mid-range",)),
+        ),
+    )
+    shown = dataclasses.replace(snap, settings={**snap.settings, "thesis": params})
+
+    async def check(tab: RegimeTab, pilot: Pilot[None], app: Harness) -> None:
+        checklist = tab.query_one("#regime-checklist", KeyedTable)
+        keys = checklist.row_keys()
+        assert len(keys) == 3
+        marks = [cell(tab, "regime-checklist", k, "mark") for k in keys]
+        states = [cell(tab, "regime-checklist", k, "state") for k in keys]
+        assert marks == ["✓", "✗", "?"]
+        assert states == ["NONE", "AT CEILING", "n/a"]
+        assert cell(tab, "regime-checklist", keys[1], "condition") == "SPX room"
+        title = static(tab, "checklist-title")
+        # the name comes from a file: shown literally, never as markup
+        assert title.startswith("Thesis checklist · [bold red]Long: ✓ 1  ✗ 1")
+        assert "(from [thesis] conditions)" in title
+        checklist.focus()
+        checklist.move_cursor(row=1)
+        await pilot.pause()
+        assert tab.focused_figure() == "zones.SPX"
+
+    run(RegimeTab(), shown, check, size=(160, 48))
+
+
 def test_regime_boxes_wide_date_every_input(snap: Snapshot) -> None:
     async def check(tab: RegimeTab, pilot: Pilot[None], app: Harness) -> None:
         boxes = {b.key: b for b in tab.query(RuleBox)}

@@ -6,9 +6,9 @@ date) and the change since the prior session. Core has no Fed/rates or DXY–oil
 boxes show the levels the snapshot holds (the curve rule's yields; DXY from the rules and WTI
 from the macro file) and say that there is no rule.
 
-The checklist is built from the rules' own votes and states (✓ supports a long thesis, ✗ argues
-against it, · neutral, ? not available); flowterm.toml has no ``[thesis]`` section to take other
-conditions from yet.
+The thesis checklist under the boxes comes from ``core.thesis``: the ``[thesis]`` conditions of
+the folder's flowterm.toml (✓ met, ✗ not met, ? not available), or, when it names none, every
+rule's own vote read for a long thesis (✓ supports it, ✗ argues against it, · neutral).
 """
 
 from __future__ import annotations
@@ -29,14 +29,17 @@ from textual.widgets import Static
 from flowterm.core import fmt
 from flowterm.core.regime import Observation, RuleResult
 from flowterm.core.snapshot import Snapshot
+from flowterm.core.thesis import ThesisParams, checklist, rule_mark
 
 from ..cells import CHECK, CROSS, FLAT, UNKNOWN, Palette, arrow, line, lines, plain, text_cell
+from ..screens.text import untrusted_text
 from .base import DrillDown, TabView, first_present
 from .table import Col, KeyedTable, Row
 
 CHECK_COLUMNS = (
     Col("mark", "", sortable=False),
     Col("condition", "Condition"),
+    Col("wanted", "Wanted", wide_only=True),
     Col("state", "State"),
     Col("change", "Since prior", wide_only=True),
 )
@@ -58,8 +61,6 @@ _METRICS: Final = {
     "vix_change": ("ΔVIX", "num"),
     "vix_change_pct": ("ΔVIX", "pct"),
 }
-#: States of rules without a §10 vote that still pass or fail the checklist.
-_STATE_MARKS: Final = {"HARD": -1, "NONE": 1}
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,6 +167,8 @@ class RegimeTab(TabView):
         super().__init__(id=id, classes=classes)
         self._boxes: dict[str, Box] = {}
         self._focus_box: str | None = None
+        #: Checklist row key → the figure that explains it.
+        self._figures: dict[str, str | None] = {}
 
     def compose(self) -> ComposeResult:
         with VerticalScroll():
@@ -200,18 +203,24 @@ class RegimeTab(TabView):
             widget = existing[b.key]
             widget.border_title = plain(b.title)
             widget.update(box_text(b, palette, wide=wide))
-        rows = checklist_rows(snapshot, palette)
+        frame = thesis_checklist(snapshot)
+        self._figures = dict(zip(frame["key"], frame["figure"], strict=True))
+        rows = checklist_rows(frame, palette)
         marks = [r[1]["mark"].plain for r in rows]
+        params = snapshot.settings.get("thesis") or ThesisParams()
+        source = "[thesis] conditions" if params.conditions else "the rules' own votes"
         self.query_one("#checklist-title", Static).update(
             line(
-                "Thesis checklist: ",
+                "Thesis checklist · ",
+                untrusted_text(params.name),
+                ": ",
                 (f"{CHECK} {marks.count(CHECK)}", palette.bull),
                 "  ",
                 (f"{CROSS} {marks.count(CROSS)}", palette.bear),
                 "  ",
                 (f"{FLAT} {marks.count(FLAT)}", palette.neutral),
                 f"  {UNKNOWN} {marks.count(UNKNOWN)}",
-                ("  (from the rules' votes; no [thesis] settings yet)", palette.neutral),
+                (f"  (from {source})", palette.neutral),
             )
         )
         self.query_one("#regime-checklist", KeyedTable).sync(rows)
@@ -280,10 +289,12 @@ class RegimeTab(TabView):
         return first_present(snapshot, key, *keys)
 
     def figure_for(self, snapshot: Snapshot, table: str, key: str) -> str | None:
-        return first_present(snapshot, key, key.rsplit(".w", 1)[0])
+        figure = self._figures.get(key) or key
+        return first_present(snapshot, figure, figure.rsplit(".w", 1)[0])
 
     def drill_for(self, snapshot: Snapshot, table: str, key: str) -> DrillDown | None:
-        result = next((r for r in snapshot.regime.rules if rule_key(r) == key), None)
+        figure = self._figures.get(key) or key
+        result = next((r for r in snapshot.regime.rules if rule_key(r) == figure), None)
         if result is None:
             return None
         return _inputs_drill(_title(result), (result,))
@@ -418,12 +429,8 @@ def _metric(name: str, value: float | None) -> str:
 
 
 def mark_of(result: RuleResult) -> int | None:
-    """+1 / −1 / 0 for the checklist; None when neither the vote nor the state says."""
-    if result.vote is not None:
-        return result.vote
-    if result.state is None:
-        return None
-    return _STATE_MARKS.get(result.state, 0)
+    """+1 / −1 / 0 for the box arrows; None when neither the vote nor the state says."""
+    return rule_mark(result)
 
 
 def _state_line(result: RuleResult, palette: Palette, *, prefix: str = "") -> Text:
@@ -520,21 +527,41 @@ def _dxy_oil_levels(snapshot: Snapshot, *, wide: bool) -> tuple[Text, ...]:
 # ------------------------------------------------------------------------------------------
 
 
-def checklist_rows(snapshot: Snapshot, palette: Palette) -> list[Row]:
+def thesis_checklist(snapshot: Snapshot) -> pl.DataFrame:
+    """The session's checklist (``core.thesis``): the ``[thesis]`` conditions of the folder's
+    flowterm.toml, or every regime rule's own vote when it names none."""
+    params = snapshot.settings.get("thesis") or ThesisParams()
+    return checklist(
+        snapshot.regime,
+        snapshot.convergence_inputs,
+        snapshot.zones,
+        snapshot.tickers,
+        params=params,
+    )
+
+
+def checklist_rows(frame: pl.DataFrame, palette: Palette) -> list[Row]:
     rows: list[Row] = []
-    for result in snapshot.regime.rules:
-        mark = mark_of(result)
+    for r in frame.iter_rows(named=True):
+        mark = r["mark"]
         symbol = UNKNOWN if mark is None else CHECK if mark > 0 else CROSS if mark < 0 else FLAT
+        changed = r["changed"]
+        change = (
+            "no prior session"
+            if changed is None
+            else f"changed, was {r['prior'] or 'n/a'}"
+            if changed
+            else "unchanged"
+        )
         rows.append(
             (
-                rule_key(result),
+                r["key"],
                 {
                     "mark": text_cell(symbol, palette.vote(mark), sort_value=mark),
-                    "condition": text_cell(_title(result)),
-                    "state": text_cell(result.state, palette.vote(mark)),
-                    "change": text_cell(
-                        _change_text(result), palette.warning if result.changed else ""
-                    ),
+                    "condition": text_cell(r["label"]),
+                    "wanted": text_cell(r["wanted"]),
+                    "state": text_cell(r["actual"] or "n/a", palette.vote(mark)),
+                    "change": text_cell(change, palette.warning if changed else ""),
                 },
             )
         )

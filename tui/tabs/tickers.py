@@ -429,9 +429,7 @@ def gex_chart(report: GammaReport, palette: Palette, *, rows: int, width: int) -
     half = max(4, (width - strike_w - value_w - 3 - len(" call wall")) // 2)
     call = report.walls.call_wall.strike if report.walls.call_wall else None
     put = report.walls.put_wall.strike if report.walls.put_wall else None
-    title = next(
-        (t for t in _CHART_TITLES if len(t) <= width), _CHART_TITLES[-1][: max(width, 0)]
-    )
+    title = next((t for t in _CHART_TITLES if len(t) <= width), _CHART_TITLES[-1][: max(width, 0)])
     out = [Text(title, end="")]
     spot = line(
         "spot".rjust(strike_w),
