@@ -149,3 +149,34 @@ def tree_digest(root: Path) -> dict[str, str]:
                     content = "unreadable"
                 out[rel] = f"{content}:{st.st_mode:o}:{st.st_mtime_ns}"
     return out
+
+
+def differences(a: object, b: object) -> list[str]:
+    """What differs between two snapshots' figures (empty when a live app's final snapshot
+    equals a fresh build on the same files)."""
+    from flowterm.core.snapshot import Snapshot
+
+    assert isinstance(a, Snapshot) and isinstance(b, Snapshot)
+    out = []
+    if a.session != b.session or a.sessions != b.sessions:
+        out.append("sessions")
+    if a.files != b.files:
+        out.append(f"files {a.files} != {b.files}")
+    rows_a = {rel: r.frame.height for rel, r in a.inputs.results.items()}
+    rows_b = {rel: r.frame.height for rel, r in b.inputs.results.items()}
+    if rows_a != rows_b:
+        out.append(f"rows per file {rows_a} != {rows_b}")
+    if a.flow.market != b.flow.market:
+        out.append("market flow")
+    frames = ("dark_days", "dark_market", "zones", "tickers", "convergence_inputs", "rejects")
+    for name in frames:
+        fa, fb = getattr(a, name), getattr(b, name)
+        if not fa.equals(fb):
+            out.append(name)
+    if not a.flow.tickers.equals(b.flow.tickers):
+        out.append("flow tickers")
+    if a.convergence != b.convergence:
+        out.append("convergence")
+    if a.errors != b.errors or a.stale != b.stale:
+        out.append("errors")
+    return out
