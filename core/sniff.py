@@ -80,7 +80,10 @@ def _split_header(line: str) -> tuple[str, list[str]] | None:
     sep = max(_SEPARATORS, key=lambda s: counts[s])
     if counts[sep] == 0:
         return None
-    fields = next(csv.reader([line], delimiter=sep))
+    try:
+        fields = next(csv.reader([line], delimiter=sep))
+    except csv.Error:  # a stray carriage return or quote: split plainly
+        fields = line.split(sep)
     return sep, [f.strip() for f in fields]
 
 

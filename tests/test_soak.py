@@ -14,6 +14,12 @@ the suite; the full one (10 minutes of real time) runs on demand::
 and prints its figures (RSS after the first session hour and at the end, threads, workers,
 builds, duration). Memory must stay within 10 % of its level after the first hour, threads and
 workers must not accumulate.
+
+Last full run (2-core machine shared with other work, 605 s, 1,550 builds, 9,360 appends, 13
+part files of each kind, 26 chain snapshots): no update lost (final snapshot equal to a fresh
+build); threads 3 after the first hour, at most 4 while building, 3 at the end; workers 1, at
+most 2, 1; RSS 183 MB after the first hour and 212 MB at the end (+16 %): above the 10 % bar, so
+the full run fails on memory (about 19 KB per build; not yet traced to its owner).
 """
 
 from __future__ import annotations
