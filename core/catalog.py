@@ -9,15 +9,28 @@ session's data together. Files that are not used are listed with the reason.
 
 from __future__ import annotations
 
+import errno
+import os
 import re
+import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
 from .schema import SESSION_KINDS, Kind, spec
-from .sniff import Detected, NotData, Unreadable, sniff_file
+from .sniff import (
+    EMPTY_FILE,
+    PARQUET_SUFFIXES,
+    TEXT_SUFFIXES,
+    Detected,
+    NotData,
+    Unreadable,
+    hinted_kind,
+    sniff_file,
+)
 from .vendors import columnmap
+from .vendors import suffixes as vendor_suffixes
 from .vendors.columnmap import ColumnMap
 
 SETTINGS_FILE = "flowterm.toml"
@@ -75,6 +88,8 @@ class Catalog:
     skipped: tuple[Skipped, ...]
     settings: Path | None = None
     sessions: tuple[date, ...] = field(default=())
+    #: Links leading out of the data folder are followed (``[data] follow_links = true``).
+    follow_links: bool = False
 
     @property
     def ignored(self) -> tuple[Skipped, ...]:
@@ -124,6 +139,48 @@ def _rel(root: Path, path: Path) -> str:
     return path.relative_to(root).as_posix()
 
 
+def data_suffix(name: str) -> bool:
+    """True for a name ending like a file flowterm reads (``.csv``, ``.parquet``, ``.dbn.zst``…)."""
+    suffix = Path(name).suffix.lower()
+    return suffix in TEXT_SUFFIXES or suffix in PARQUET_SUFFIXES or suffix in vendor_suffixes()
+
+
+def named_like_data(rel: str) -> bool:
+    """True when a path (relative to the data folder) is named like one of flowterm's files
+    (``2026-04-08/options*.csv``, ``bars/*.csv``, ``macro.csv``, …), so that not being able to
+    use it is a problem to report rather than a file to leave alone."""
+    name = rel.rsplit("/", 1)[-1]
+    if not data_suffix(name):
+        return False
+    return rel.startswith(BARS_DIR + "/") or hinted_kind(name) is not None
+
+
+def _data_options(path: Path | None) -> bool:
+    """``[data] follow_links`` from flowterm.toml (False when absent)."""
+    if path is None:
+        return False
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return False  # the settings loader reports what is wrong with the file
+    table = data.get("data", {})
+    if not isinstance(table, dict):
+        raise CatalogError(f"{path}: [data] must be a table of key = value")
+    unknown = sorted(set(table) - {"follow_links"})
+    if unknown:
+        raise CatalogError(
+            f"{path}: unknown setting [data] {unknown[0]} (known keys: follow_links)"
+        )
+    value = table.get("follow_links", False)
+    if not isinstance(value, bool):
+        raise CatalogError(f"{path}: [data] follow_links: expected true or false, got {value!r}")
+    return value
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    return path == folder or folder in path.parents
+
+
 def _place(kind: Kind, session: date | None, in_bars: bool) -> str | None:
     """Why a recognised file is in the wrong place, or None when it is where it belongs."""
     title = spec(kind).title
@@ -139,9 +196,16 @@ def _place(kind: Kind, session: date | None, in_bars: bool) -> str | None:
 
 
 class _Scanner:
-    def __init__(self, root: Path, maps: Sequence[ColumnMap] = ()) -> None:
+    def __init__(
+        self, root: Path, maps: Sequence[ColumnMap] = (), *, follow_links: bool = False
+    ) -> None:
         self.root = root
         self.maps = maps
+        self.follow_links = follow_links
+        try:
+            self.real_root = root.resolve(strict=True)
+        except (OSError, RuntimeError):
+            self.real_root = root.absolute()
         self.files: list[DataFile] = []
         self.skipped: list[Skipped] = []
         self.settings: Path | None = None
@@ -153,9 +217,19 @@ class _Scanner:
         if _TEMP_RE.search(path.name):
             self.skip(path, "temporary or partial file")
             return
-        sniffed = sniff_file(path, self.maps)
+        try:
+            sniffed = sniff_file(path, self.maps)
+        except Exception as exc:  # a sniffer must never stop the scan
+            sniffed = Unreadable(f"cannot read: {exc}")
         if isinstance(sniffed, NotData):
-            self.skip(path, sniffed.reason)
+            # a file named like flowterm data that is not usable is a problem to report (an
+            # empty file is not: a feed creates its file before it writes)
+            problem = (
+                not sniffed.recognised
+                and sniffed.reason != EMPTY_FILE
+                and named_like_data(_rel(self.root, path))
+            )
+            self.skip(path, sniffed.reason, unreadable=problem)
             return
         if isinstance(sniffed, Unreadable):
             self.skip(path, sniffed.reason, unreadable=True)
@@ -164,7 +238,39 @@ class _Scanner:
         if misplaced is not None:
             self.skip(path, misplaced)
             return
-        self.files.append(data_file(path, _rel(self.root, path), sniffed, session))
+        try:
+            found = data_file(path, _rel(self.root, path), sniffed, session)
+        except OSError as exc:  # deleted or replaced between the sniff and now
+            self.skip(path, f"cannot read: {exc.strerror or exc}", unreadable=True)
+            return
+        self.files.append(found)
+
+    def link(self, entry: Path) -> bool:
+        """True when the symbolic link ``entry`` may be followed; otherwise it is listed with
+        the reason (a loop, a missing target, or a target outside the data folder)."""
+        try:
+            target = entry.resolve(strict=True)
+        except RuntimeError:  # Python < 3.13 reports a loop this way
+            self.skip(entry, "symbolic link loop", unreadable=True)
+            return False
+        except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                self.skip(entry, "symbolic link loop", unreadable=True)
+            else:
+                where = os.readlink(entry) if entry.is_symlink() else "?"
+                self.skip(
+                    entry, f"broken link (its target {where} does not exist)", unreadable=True
+                )
+            return False
+        if not self.follow_links and not _inside(target, self.real_root):
+            self.skip(
+                entry,
+                f"link to {target}, outside the data folder: not followed "
+                "(set [data] follow_links = true in flowterm.toml to read it)",
+                unreadable=True,
+            )
+            return False
+        return True
 
     def folder(self, folder: Path, session: date | None, in_bars: bool, top: bool) -> None:
         try:
@@ -175,7 +281,11 @@ class _Scanner:
         for entry in entries:
             if entry.name.startswith("."):
                 continue  # hidden files and flowterm's own cache
-            if entry.is_dir():
+            if entry.is_symlink() and not self.link(entry):
+                continue
+            if entry.is_dir() and data_suffix(entry.name):
+                self.skip(entry, "a folder named like a data file, not a file", unreadable=True)
+            elif entry.is_dir():
                 self.subfolder(entry, top)
             elif top and entry.name == SETTINGS_FILE:
                 self.settings = entry
@@ -197,8 +307,11 @@ class _Scanner:
                 self.folder(entry, day, in_bars=False, top=False)
 
 
-def scan_catalog(root: Path) -> Catalog:
-    """Scan ``root`` into a catalog. Raises ``CatalogError`` when the folder is unusable."""
+def scan_catalog(root: Path, *, follow_links: bool | None = None) -> Catalog:
+    """Scan ``root`` into a catalog. Raises ``CatalogError`` when the folder is unusable.
+
+    Symbolic links that lead out of ``root`` are not followed unless ``follow_links`` (default:
+    ``[data] follow_links`` in flowterm.toml) says so."""
     root = Path(root)
     if not root.exists():
         raise CatalogError(f"{root}: no such folder")
@@ -208,11 +321,13 @@ def scan_catalog(root: Path) -> Catalog:
         next(root.iterdir(), None)
     except OSError as exc:
         raise CatalogError(f"{root}: cannot list folder: {exc.strerror or exc}") from exc
+    settings = root / SETTINGS_FILE if (root / SETTINGS_FILE).is_file() else None
     try:
-        maps = columnmap.load(root / SETTINGS_FILE if (root / SETTINGS_FILE).is_file() else None)
+        maps = columnmap.load(settings)
     except columnmap.ColumnMapError as exc:
         raise CatalogError(f"{root / SETTINGS_FILE}: {exc}") from exc
-    scanner = _Scanner(root, maps)
+    follow = _data_options(settings) if follow_links is None else follow_links
+    scanner = _Scanner(root, maps, follow_links=follow)
     scanner.folder(root, None, in_bars=False, top=True)
     if not scanner.files and not scanner.skipped and scanner.settings is None:
         raise CatalogError(f"{root}: the folder is empty")
@@ -222,4 +337,6 @@ def scan_catalog(root: Path) -> Catalog:
             tuple(scanner.skipped),
         )
     sessions = tuple(sorted({f.session for f in scanner.files if f.session is not None}))
-    return Catalog(root, tuple(scanner.files), tuple(scanner.skipped), scanner.settings, sessions)
+    return Catalog(
+        root, tuple(scanner.files), tuple(scanner.skipped), scanner.settings, sessions, follow
+    )

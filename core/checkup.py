@@ -11,9 +11,13 @@ from enum import IntEnum
 from pathlib import Path
 from typing import Any
 
-from .catalog import Catalog, CatalogError, Skipped, scan_catalog
+from .catalog import Catalog, CatalogError, Skipped, named_like_data, scan_catalog
 from .readers import FileResult, read_file
 from .schema import spec
+from .sniff import EMPTY_FILE
+
+#: What ``flowterm validate`` says of a recognised file without a single row.
+NO_ROWS = "no rows (header only)"
 
 #: How many reasons and sample rejected rows are kept per file.
 FIRST_REASONS = 5
@@ -41,6 +45,14 @@ class FileCheck:
     #: The first rejected rows: ``(line, reason, raw values)``.
     samples: tuple[tuple[int, str, str], ...]
     error: str | None
+
+    @property
+    def problem(self) -> str | None:
+        """Why this file needs the user's attention (a read error, or no rows at all), if it
+        does; rejected rows are listed with their reasons instead."""
+        if self.error is not None:
+            return self.error
+        return NO_ROWS if self.rows_read == 0 else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +90,7 @@ class FolderCheck:
                     "rows_read": f.rows_read,
                     "rows_rejected": f.rows_rejected,
                     "error": f.error,
+                    "problem": f.problem,
                     "reasons": [
                         {"reason": r, "count": n, "first_line": line} for r, n, line in f.reasons
                     ],
@@ -88,7 +101,12 @@ class FolderCheck:
                 for f in self.files
             ],
             "ignored": [
-                {"path": s.rel, "reason": s.reason, "unreadable": s.unreadable}
+                {
+                    "path": s.rel,
+                    "reason": s.reason,
+                    "unreadable": s.unreadable,
+                    "problem": s.unreadable or empty_data_file(s),
+                }
                 for s in self.skipped
             ],
         }
@@ -116,9 +134,15 @@ def _check(result: FileResult) -> FileCheck:
     )
 
 
+def empty_data_file(skipped: Skipped) -> bool:
+    """An empty file named like flowterm data: the app waits for its rows, a check reports it."""
+    return skipped.reason == EMPTY_FILE and named_like_data(skipped.rel)
+
+
 def check_catalog(catalog: Catalog) -> FolderCheck:
     files = tuple(_check(read_file(f)) for f in catalog.files)
-    problems = any(f.rows_rejected or f.error for f in files) or bool(catalog.unreadable)
+    problems = any(f.rows_rejected or f.problem for f in files) or bool(catalog.unreadable)
+    problems = problems or any(empty_data_file(s) for s in catalog.skipped)
     return FolderCheck(
         root=catalog.root,
         status=Status.REJECTED if problems else Status.CLEAN,

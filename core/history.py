@@ -174,6 +174,15 @@ def chain_keys(keys: Mapping[date, str]) -> dict[date, str]:
 # ------------------------------------------------------------------------------------------
 
 
+def _stat(entry: os.DirEntry[str]) -> os.stat_result:
+    """The entry's stat, or the link's own for a link that leads nowhere (a loop, a target
+    that is gone): the catalog lists such a link as a problem, and the folder stays cacheable."""
+    try:
+        return entry.stat()
+    except OSError:
+        return entry.stat(follow_symlinks=False)
+
+
 def folder_fingerprint(root: Path) -> str | None:
     """A digest of every entry the catalog looks at (name, size, mtime), or None when the folder
     cannot be listed. Hidden entries are left out, as the catalog leaves them out."""
@@ -187,10 +196,10 @@ def folder_fingerprint(root: Path) -> str | None:
                 for sub in os.scandir(top.path):
                     if sub.name.startswith("."):
                         continue
-                    st = sub.stat()
+                    st = _stat(sub)
                     entries.append((f"{top.name}/{sub.name}", st.st_size, st.st_mtime_ns, False))
             else:
-                st = top.stat()
+                st = _stat(top)
                 entries.append((top.name, st.st_size, st.st_mtime_ns, False))
     except OSError:
         return None
@@ -227,6 +236,7 @@ def catalog_to_dict(catalog: Catalog) -> dict[str, Any]:
         ],
         "settings": catalog.settings is not None,
         "sessions": [d.isoformat() for d in catalog.sessions],
+        "follow_links": catalog.follow_links,
     }
 
 
@@ -265,6 +275,7 @@ def catalog_from_dict(root: Path, data: Mapping[str, Any]) -> Catalog:
         skipped,
         root / SETTINGS_FILE if data["settings"] else None,
         tuple(date.fromisoformat(d) for d in data["sessions"]),
+        bool(data.get("follow_links", False)),
     )
 
 

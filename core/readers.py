@@ -223,7 +223,7 @@ def read_file(source: DataFile) -> FileResult:
             again_good, again_rejects = _split(*retried, source.kind)
             good = pl.concat([good, again_good])
             rejects = pl.concat([rejects, again_rejects]).sort("line")
-    except Exception as exc:  # I/O errors, a truncated Parquet file, undecodable content
+    except (Exception, pl.exceptions.PanicException) as exc:  # I/O errors, corrupt Parquet, …
         message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         return FileResult(
             source,

@@ -158,11 +158,26 @@ def _line(*parts: str | tuple[str, int | None], bullet: bool = False) -> Line:
     return Line(tuple(out), bullet)
 
 
+#: Text a spreadsheet would run as a formula (``=cmd|' /C calc'!A0``, ``@SUM(…)``, ``+1+1``).
+_FORMULA_START: Final = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER_TEXT: Final = re.compile(r"^[+-]?[\d.,]+%?$")
+
+
+def csv_text(text: str) -> str:
+    """Text for a CSV cell that a spreadsheet shows and never runs: text starting like a
+    formula gets a leading apostrophe (numbers written as text, ``-1.5``, are left alone)."""
+    if text.startswith(_FORMULA_START) and not _NUMBER_TEXT.match(text):
+        return "'" + text
+    return text
+
+
 def _csv_value(value: Any) -> Any:
     if isinstance(value, list | tuple):
-        return "; ".join(str(v) for v in value)
+        return csv_text("; ".join(str(v) for v in value))
     if isinstance(value, float) and not math.isfinite(value):
         return None
+    if isinstance(value, str):
+        return csv_text(value)
     return value
 
 

@@ -26,8 +26,9 @@ P = TypeVar("P")
 
 
 #: Sections of flowterm.toml read by other parts of flowterm: ``[[columns]]`` (column maps for
-#: other CSVs, read by the catalog), ``[keys]`` and ``[app]`` (read by the app).
-READ_ELSEWHERE = frozenset({"columns", "keys", "app"})
+#: other CSVs) and ``[data]`` (``follow_links``), read by the catalog; ``[keys]`` and ``[app]``
+#: (read by the app).
+READ_ELSEWHERE = frozenset({"columns", "keys", "app", "data"})
 
 
 class SettingsError(ValueError):

@@ -47,6 +47,13 @@ class NotData:
     """A file that is not flowterm data, with the reason shown to the user."""
 
     reason: str
+    #: True when flowterm knows the file and leaves it out on purpose (a vendor's reference
+    #: file read together with the files beside it), rather than not recognising it.
+    recognised: bool = False
+
+
+#: The reason given for a file of 0 bytes.
+EMPTY_FILE = "empty file"
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,7 +80,10 @@ def _split_header(line: str) -> tuple[str, list[str]] | None:
     sep = max(_SEPARATORS, key=lambda s: counts[s])
     if counts[sep] == 0:
         return None
-    fields = next(csv.reader([line], delimiter=sep))
+    try:
+        fields = next(csv.reader([line], delimiter=sep))
+    except csv.Error:  # a stray carriage return or quote: split plainly
+        fields = line.split(sep)
     return sep, [f.strip() for f in fields]
 
 
@@ -105,8 +115,66 @@ def classify(headers: list[str], file_name: str) -> tuple[Kind, dict[str, str]] 
 
 
 def _describe(headers: list[str]) -> str:
-    shown = ", ".join(headers[:8])
+    cut = [h if len(h) <= 40 else h[:40] + "…" for h in headers[:8]]
+    shown = ", ".join(cut)
     return shown + (", …" if len(headers) > 8 else "")
+
+
+def hinted_kind(name: str) -> KindSpec | None:
+    """The kind a file name announces by the data folder's naming (``options*``, ``darkpool*``,
+    ``*shvol*``, ``macro.csv``, …: FORMATS.md A.1), if any."""
+    n = normalise_header(Path(name).stem)
+    if "shvol" in n:
+        return SPECS[Kind.SHORT_VOLUME]
+    for ks in SPECS.values():
+        if ks.kind is not Kind.SHORT_VOLUME and n.startswith(ks.name_hints[0]):
+            return ks
+    return None
+
+
+def _unmatched(headers: list[str], file_name: str) -> str:
+    """Why a header matches no kind: the columns the kind the name announces lacks, or the
+    columns seen."""
+    ks = hinted_kind(file_name)
+    if ks is not None:
+        have = set(map_headers(ks.kind, headers).values())
+        missing = [c for c in ks.required if c not in have]
+        if missing and len(missing) < len(ks.required):
+            return (
+                f"header lacks the {ks.title} column{'s' if len(missing) > 1 else ''} "
+                f"{', '.join(missing)} (columns: {_describe(headers)}; other names can be "
+                "mapped in flowterm.toml [[columns]])"
+            )
+    return f"header matches no known kind (columns: {_describe(headers)})"
+
+
+def _text_trouble(raw: bytes, path: Path) -> Sniffed | None:
+    """A text file that is not UTF-8 text: UTF-16/32 (Excel's "Unicode text") or binary."""
+    encoding = None
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        encoding = "utf-16"  # the decoder reads the byte-order mark
+    elif len(raw) >= 8:
+        # UTF-16 without a byte-order mark: every other byte of ASCII text is NUL
+        even, odd = raw[0::2], raw[1::2]
+        if odd.count(0) > 0.9 * len(odd):
+            encoding = "utf-16-le"
+        elif even.count(0) > 0.9 * len(even):
+            encoding = "utf-16-be"
+    if encoding is not None:
+        text = raw[: len(raw) - len(raw) % 2].decode(encoding, errors="replace").lstrip("\ufeff")
+        found = _header_line(text)
+        split = _split_header(found[1]) if found else None
+        what = 'UTF-16 text: flowterm reads UTF-8 (save the file as UTF-8, e.g. "CSV UTF-8")'
+        if split is not None and classify(split[1], path.name) is not None:
+            return Unreadable(what)
+        return NotData(what)
+    # binary: many control bytes (NUL included) in the first 4 KiB; a few stray ones are data
+    # to be judged row by row
+    top = raw[:4096]
+    controls = sum(1 for b in top if b < 0x20 and b not in (9, 10, 13))
+    if controls > 0.05 * len(top):
+        return NotData("binary content, not delimited text")
+    return None
 
 
 def _vendor(path: Path, head: bytes) -> Detected | NotData | None:
@@ -114,7 +182,7 @@ def _vendor(path: Path, head: bytes) -> Detected | NotData | None:
     if fmt is None:
         return None
     if fmt.ignore is not None:
-        return NotData(fmt.ignore)
+        return NotData(fmt.ignore, recognised=True)
     return Detected(fmt.kind, fmt.name, "", (), tuple((c, c) for c in fmt.columns))
 
 
@@ -135,6 +203,11 @@ def _mapped(path: Path, head: str, maps: Sequence[ColumnMap]) -> Detected | None
     return Detected(kind, "csv", sep, tuple(headers), tuple(mapping.items()), found_header[0])
 
 
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
 def sniff_file(path: Path, column_maps: Sequence[ColumnMap] = ()) -> Sniffed:
     """Recognise ``path`` by its content: a column map the user wrote for it, a vendor format,
     then the canonical header."""
@@ -144,19 +217,23 @@ def sniff_file(path: Path, column_maps: Sequence[ColumnMap] = ()) -> Sniffed:
         return NotData(f"not a data file type ({suffix or 'no extension'})")
     try:
         if path.stat().st_size == 0:
-            return NotData("empty file")
+            return NotData(EMPTY_FILE)
         if suffix in PARQUET_SUFFIXES:
             headers = pl.scan_parquet(path, glob=False).collect_schema().names()
             found = classify(headers, path.name)
             if found is None:
-                return NotData(f"header matches no known kind (columns: {_describe(headers)})")
+                return NotData(_unmatched(headers, path.name))
             return Detected(found[0], "parquet", "", tuple(headers), tuple(found[1].items()))
         with path.open("rb") as fh:
             raw_head = fh.read(_HEAD_BYTES)
     except OSError as exc:
         return Unreadable(f"cannot read: {exc.strerror or exc}")
-    except Exception as exc:  # corrupt Parquet footer and the like
-        return Unreadable(f"cannot read: {exc}")
+    except (Exception, pl.exceptions.PanicException) as exc:  # corrupt Parquet footer and the like
+        return Unreadable(f"cannot read: {_first_line(exc)}")
+    if text_like:
+        trouble = _text_trouble(raw_head, path)
+        if trouble is not None:
+            return trouble
     head = raw_head.decode("utf-8", errors="replace").lstrip("\ufeff")
     if text_like:
         mapped = _mapped(path, head, column_maps)
@@ -178,6 +255,6 @@ def sniff_file(path: Path, column_maps: Sequence[ColumnMap] = ()) -> Sniffed:
     found = classify(headers, path.name)
     if found is None:
         why = columnmap.mismatch(column_maps, path, headers) if column_maps else None
-        return NotData(why or f"header matches no known kind (columns: {_describe(headers)})")
+        return NotData(why or _unmatched(headers, path.name))
     kind, mapping = found
     return Detected(kind, "csv", sep, tuple(headers), tuple(mapping.items()), header_row)

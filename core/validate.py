@@ -45,6 +45,32 @@ _DIRECTIONS = {
 }
 _UPPER = {"underlying", "symbol", "key", "root", "series"}
 
+#: Columns that name an instrument: their text must look like a ticker (letters, digits and the
+#: punctuation real symbologies use: ``BRK.B``, ``BF-B``, ``^SPX``, ``$SPX.X``, ``O:SPY…``, the
+#: space-padded OSI ``SPY   251001P00500000``). Anything else (formula text ``=cmd|…``, markup
+#: ``[bold]``, escape sequences, U+FFFD from invalid UTF-8, a megabyte of text) is set aside.
+SYMBOL_COLUMNS = ("underlying", "symbol", "key", "root")
+SYMBOL_MAX = 32
+SYMBOL_PATTERN = rf"^[A-Za-z0-9^$/_][A-Za-z0-9 .\-/^$_:#]{{0,{SYMBOL_MAX - 1}}}$"
+#: A repeated print: the same trade id with the same time, instrument, price, size, venue and
+#: conditions (a feed that delivered a row twice). A cancel repeats its trade's id with other
+#: conditions, and some vendors' ids are unique only per symbol and venue: neither is a repeat.
+_DUPLICATE_KEYS = {
+    Kind.OPTION_PRINTS: (
+        "trade_id",
+        "ts",
+        "underlying",
+        "expiry",
+        "strike",
+        "right",
+        "price",
+        "size",
+        "exchange",
+        "conditions",
+    ),
+    Kind.OFFEX_PRINTS: ("trade_id", "ts", "symbol", "price", "size", "venue", "conditions"),
+}
+
 
 def _text(raw: pl.Expr) -> pl.Expr:
     """A raw value as stripped text, empty → null."""
@@ -120,6 +146,35 @@ def _unparseable(col: Column, raw: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
     else:
         msg = pl.format("unparseable {} '{}'", pl.lit(col.name), shown)
     return _text(raw).is_not_null() & pl.col(col.name).is_null(), msg
+
+
+def _symbols(ks: KindSpec, present: tuple[str, ...]) -> list[tuple[pl.Expr, pl.Expr]]:
+    """A symbol that cannot be a ticker (checked on the value as converted, so ``spy`` is fine)."""
+    checks = []
+    for name in SYMBOL_COLUMNS:
+        if name not in present or name not in {c.name for c in ks.columns}:
+            continue
+        value = pl.col(name)
+        long = value.str.len_chars() > 40
+        shown = pl.when(long).then(value.str.slice(0, 40) + "…").otherwise(value)
+        checks.append(
+            (
+                value.is_not_null() & ~value.str.contains(SYMBOL_PATTERN),
+                pl.format("{} '{}' is not a ticker", pl.lit(name), shown),
+            )
+        )
+    return checks
+
+
+def _duplicates(kind: Kind, present: tuple[str, ...]) -> list[tuple[pl.Expr, pl.Expr]]:
+    """A row repeating an earlier print of the same file (only files with a trade id)."""
+    keys = _DUPLICATE_KEYS.get(kind)
+    if keys is None or "trade_id" not in present:
+        return []
+    repeated = pl.col("trade_id").is_not_null() & ~pl.struct(list(keys)).is_first_distinct()
+    return [
+        (repeated, pl.format("duplicate of an earlier row (trade_id '{}')", pl.col("trade_id")))
+    ]
 
 
 def _et(ts: pl.Expr) -> pl.Expr:
@@ -446,7 +501,9 @@ def canonicalise(
         if c.required and not c.nullable
     ]
     later += _finite(ks)
+    later += _symbols(ks, present)
     later += _RULES[kind](session)
+    later += _duplicates(kind, present)
     lf = lf.with_columns(pl.coalesce(pl.col(REJECT), _first_failure(later, len(checks))))
     checks += later
     if ragged:

@@ -41,7 +41,14 @@ from flowterm.tui.tabs import TAB_CLASSES
 DATA = Path(__file__).resolve().parents[1] / "data"
 SESSION = "2026-04-08"
 SIZE = (80, 24)
-HOSTILE = ["[/", "[0]", "[bold red]x", "[link=file:///etc/passwd]x[/link]", "\x1b[2J"]
+HOSTILE = [
+    "[/",
+    "[0]",
+    "[bold red]x",
+    "[link=file:///etc/passwd]x[/link]",
+    "\x1b[2J",
+    "=cmd|' /C calc'!A0",
+]
 TAB_IDS = ("regime", "zones", "flow", "darkpool", "tickers", "convergence")
 
 # Async tests run on asyncio through anyio's pytest plugin (anyio comes with watchfiles).
@@ -691,8 +698,15 @@ def hostile_folder(root: Path) -> Path:
     return root
 
 
-async def test_hostile_strings_render_literally(tmp_path: Path) -> None:
-    hostile = build_snapshot(hostile_folder(tmp_path / "data"))
+async def test_hostile_strings_render_literally(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Reading sets such symbols aside ("is not a ticker", tests/test_bad_input.py); they are let
+    # through here to show that every renderer is safe on its own (defence in depth).
+    from flowterm.core import validate
+
+    monkeypatch.setattr(validate, "SYMBOL_PATTERN", r"^.+$")
+    hostile = build_snapshot(hostile_folder(tmp_path / "data"), cache=None)
     symbols = set(hostile.tickers["symbol"].to_list())
     visible = [printable(h) for h in HOSTILE]  # ESC shows as ␛: visible, never sent
     assert hostile.rejects.height and hostile.errors
@@ -701,7 +715,7 @@ async def test_hostile_strings_render_literally(tmp_path: Path) -> None:
     async with app.run_test(size=(160, 48)) as pilot:
         await pilot.pause()
         seen = header_text(app)
-        odd = sorted(s for s in symbols if "[" in s)
+        odd = sorted(s for s in symbols if "[" in s or "=" in s)
         assert len(odd) == len(HOSTILE)
         for number in range(1, 7):
             await pilot.press(str(number))

@@ -524,7 +524,9 @@ def test_utf8_lossy_in_a_required_column_does_not_raise(tmp_path: Path) -> None:
     result = read_file(source)
     assert result.error is None
     assert result.rows_read == 2
-    assert list(_rejects(result)) == [3]  # "1.2�5" is not a number
+    # invalid UTF-8 in a symbol leaves U+FFFD, which no ticker has; "1.2�5" is not a number
+    assert list(_rejects(result)) == [2, 3]
+    assert _rejects(result)[2] == "underlying 'SP\ufffdY' is not a ticker"
     assert "unparseable price" in _rejects(result)[3]
     assert os.stat(path).st_mtime_ns == mtime
 

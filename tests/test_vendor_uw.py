@@ -122,8 +122,8 @@ def test_capture_quirks(tmp_path: Path) -> None:
         f"{local}|option_trades:TSLA|{{'id': 'x', 'price': '1.0'",  # 6: cut short → reject
         "garbage without separators",  # 7: reject
         f"{local}|option_trades:TSLA|{_trade(price='-1')!r}",  # 8: negative price → reject
-        f"{local}|option_trades:TSLA|{json.dumps(_trade(tags=['no_side']))}",  # 9: JSON record
-        f"{local}|option_trades:TSLA|{bare!r}",  # 10
+        f"{local}|option_trades:TSLA|{json.dumps(_trade(id='j', tags=['no_side']))}",  # 9: JSON
+        f"{local}|option_trades:TSLA|{bare | {'id': 'b'}!r}",  # 10
         "",
     ]
     (folder / "capture.txt").write_text("\n".join(lines), encoding="utf-8")

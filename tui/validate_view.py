@@ -1,7 +1,8 @@
 """Render a folder check (``flowterm validate``) for a person.
 
 Every file name, reason and raw value comes from the user's files, so all of it goes through
-``Text`` objects, never through console markup.
+``Text`` objects, never through console markup, and through ``printable``: Rich drops some
+control characters but passes ESC, so a symbol ``"\x1b[2J"`` would otherwise clear the screen.
 """
 
 from __future__ import annotations
@@ -10,7 +11,9 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from flowterm.core.checkup import FileCheck, FolderCheck, Status
+from flowterm.core.checkup import FileCheck, FolderCheck, Status, empty_data_file
+
+from .screens.text import printable
 
 _STYLE = {Status.CLEAN: "green", Status.REJECTED: "yellow", Status.UNUSABLE: "red"}
 
@@ -31,9 +34,9 @@ def _files_table(files: list[FileCheck], show_all: bool) -> Table:
         if fold_bars and f in quiet_bars:
             continue
         rejected = Text("unreadable" if f.error else f"{f.rows_rejected:,}")
-        if f.error or f.rows_rejected:
+        if f.problem or f.rows_rejected:
             rejected.stylize("bold yellow")
-        table.add_row(Text(f.rel), Text(f.title), Text(f"{f.rows_read:,}"), rejected)
+        table.add_row(Text(printable(f.rel)), Text(f.title), Text(f"{f.rows_read:,}"), rejected)
     if fold_bars:
         rows = sum(f.rows_read for f in quiet_bars)
         table.add_row(
@@ -46,30 +49,29 @@ def _files_table(files: list[FileCheck], show_all: bool) -> Table:
 
 
 def _problems(console: Console, files: list[FileCheck]) -> None:
-    bad = [f for f in files if f.rows_rejected or f.error]
+    bad = [f for f in files if f.rows_rejected or f.problem]
     if not bad:
         return
     console.print(Text("\nProblems", style="bold"))
     for f in bad:
-        if f.error:
-            console.print(Text.assemble("  ", (f.rel, "bold"), ": ", f.error))
+        rel = printable(f.rel)
+        if f.problem:
+            console.print(Text.assemble("  ", (rel, "bold"), ": ", printable(f.problem)))
             continue
         rows = "row" if f.rows_rejected == 1 else "rows"
-        console.print(
-            Text.assemble("  ", (f.rel, "bold"), f": {f.rows_rejected:,} {rows} set aside")
-        )
+        console.print(Text.assemble("  ", (rel, "bold"), f": {f.rows_rejected:,} {rows} set aside"))
         for reason, count, first in f.reasons:
-            console.print(Text(f"    {count:>6,} × {reason} (first at line {first})"))
+            console.print(Text(printable(f"    {count:>6,} × {reason} (first at line {first})")))
         for line, _reason, raw in f.samples:
-            console.print(Text(f"           line {line}: {raw[:60]}", style="dim"))
+            console.print(Text(printable(f"           line {line}: {raw[:60]}"), style="dim"))
 
 
 def render_check(check: FolderCheck, *, show_all: bool = False) -> None:
     """Print ``check`` as tables and lists."""
     console = _console()
-    console.print(Text.assemble(("flowterm validate ", "bold"), str(check.root)))
+    console.print(Text.assemble(("flowterm validate ", "bold"), printable(check.root)))
     if check.status is Status.UNUSABLE:
-        console.print(Text(f"✗ {check.message}", style="bold red"))
+        console.print(Text(printable(f"✗ {check.message}"), style="bold red"))
     else:
         span = f"{check.sessions[0]} … {check.sessions[-1]}" if check.sessions else "none"
         console.print(Text(f"sessions: {len(check.sessions)} ({span})"))
@@ -78,8 +80,10 @@ def render_check(check: FolderCheck, *, show_all: bool = False) -> None:
     if check.skipped:
         console.print(Text("\nNot used", style="bold"))
         for s in check.skipped:
-            style = "yellow" if s.unreadable else "dim"
-            console.print(Text.assemble("  ", (s.rel, style), f" — {s.reason}"))
+            style = "yellow" if s.unreadable or empty_data_file(s) else "dim"
+            console.print(
+                Text.assemble("  ", (printable(s.rel), style), " — ", printable(s.reason))
+            )
     verdict = {
         Status.CLEAN: "clean",
         Status.REJECTED: "problems found",

@@ -97,6 +97,6 @@ def detect(path: Path, head: bytes) -> VendorFormat | None:
         try:
             if fmt.sniff(path, head):
                 return fmt
-        except Exception:  # a sniffer must never make a file unreadable
+        except (Exception, pl.exceptions.PanicException):  # a sniffer must never fail a file
             continue
     return None
