@@ -10,6 +10,7 @@ of off-exchange volume (§7). Nothing is rounded here.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
@@ -209,6 +210,74 @@ def _with_dark_figures(sums: pl.LazyFrame) -> pl.LazyFrame:
     )
 
 
+#: Per session and symbol, the sums ``dark_days`` is made of (they add up across part files).
+DARK_SUMS_SCHEMA: Final = pl.Schema(
+    {
+        "session": pl.Date(),
+        "symbol": pl.String(),
+        "at_ask": pl.Float64(),
+        "at_bid": pl.Float64(),
+        "mid": pl.Float64(),
+        "prints": pl.Int64(),
+        "excluded_prints": pl.Int64(),
+    }
+)
+#: Per session, symbol and exact price, the shares and notional of the counted prints (§3.5).
+LEVELS_SCHEMA: Final = pl.Schema(
+    {
+        "session": pl.Date(),
+        "symbol": pl.String(),
+        "price": pl.Float64(),
+        "size": pl.Float64(),
+        "notional": pl.Float64(),
+    }
+)
+
+
+def dark_sums(classified: pl.LazyFrame, /) -> pl.LazyFrame:
+    """Per ``session`` and ``symbol`` of ``classify_dark_prints`` output: the at-ask, at-bid and
+    mid notional of the counted prints, their count and the count of excluded prints
+    (``DARK_SUMS_SCHEMA``)."""
+    side = pl.col("side").cast(pl.String)
+    kept = ~pl.col("excluded")
+    return (
+        classified.group_by("session", "symbol")
+        .agg(
+            _notional_where(kept & (side == "BUY")).alias("at_ask"),
+            _notional_where(kept & (side == "SELL")).alias("at_bid"),
+            _notional_where(kept & (side == "UNKNOWN")).alias("mid"),
+            kept.sum().cast(pl.Int64).alias("prints"),
+            pl.col("excluded").sum().cast(pl.Int64).alias("excluded_prints"),
+        )
+        .with_columns(pl.col("symbol").cast(pl.String))
+    )
+
+
+def dark_levels(classified: pl.LazyFrame, /) -> pl.LazyFrame:
+    """Off-exchange volume by exact price per session and symbol, counted prints only: the §3.5
+    split above and below any spot is the same from these sums as from the prints
+    (``LEVELS_SCHEMA``)."""
+    return (
+        classified.filter(~pl.col("excluded"))
+        .group_by("session", pl.col("symbol").cast(pl.String), "price")
+        .agg(pl.col("size").sum(), pl.col("notional").sum())
+        .cast(dict(LEVELS_SCHEMA))
+    )
+
+
+def fold_sums(
+    parts: Sequence[pl.DataFrame], schema: pl.Schema, keys: Sequence[str]
+) -> pl.DataFrame:
+    """Frames of sums (``DARK_SUMS_SCHEMA``, ``LEVELS_SCHEMA``) added up per ``keys``."""
+    frames = [p for p in parts if p.height]
+    if not frames:
+        return pl.DataFrame(schema=schema)
+    if len(frames) == 1:
+        return frames[0]
+    values = [pl.col(c).sum() for c in schema.names() if c not in keys]
+    return pl.concat(frames).group_by(keys, maintain_order=True).agg(values).cast(dict(schema))
+
+
 def dark_days(
     classified: pl.LazyFrame,
     fast: pl.LazyFrame | None = None,
@@ -224,20 +293,7 @@ def dark_days(
 
     A symbol whose every print is excluded gets a row with zero notional (label UNRELIABLE).
     """
-    side = pl.col("side").cast(pl.String)
-    kept = ~pl.col("excluded")
-    sums = (
-        classified.group_by("session", "symbol")
-        .agg(
-            _notional_where(kept & (side == "BUY")).alias("at_ask"),
-            _notional_where(kept & (side == "SELL")).alias("at_bid"),
-            _notional_where(kept & (side == "UNKNOWN")).alias("mid"),
-            kept.sum().cast(pl.Int64).alias("prints"),
-            pl.col("excluded").sum().cast(pl.Int64).alias("excluded_prints"),
-        )
-        .with_columns(pl.col("symbol").cast(pl.String))
-    )
-    days = _with_dark_figures(sums)
+    days = _with_dark_figures(dark_sums(classified))
     if fast is None:
         days = days.with_columns(pl.lit(None, TAPE_DTYPE).alias("fast_tape"))
     else:
@@ -520,8 +576,10 @@ def dix_percentile(history: pl.LazyFrame, /, *, params: DarkParams = DarkParams(
 
 
 __all__ = [
+    "DARK_SUMS_SCHEMA",
     "DEFAULT_SIDE_PARAMS",
     "LABEL_DTYPE",
+    "LEVELS_SCHEMA",
     "REASON_DTYPE",
     "SETTINGS_SECTION",
     "TAPE_DTYPE",
@@ -535,11 +593,14 @@ __all__ = [
     "VolumeMeasure",
     "classify_dark_prints",
     "dark_days",
+    "dark_levels",
     "dark_market",
+    "dark_sums",
     "dix",
     "dix_percentile",
     "dpi",
     "fast_tape",
+    "fold_sums",
     "ladders",
     "non_contemporaneous",
     "ratio",

@@ -40,12 +40,14 @@ from .convergence import (
     history_text,
 )
 from .darkpool import (
+    DARK_SUMS_SCHEMA,
     DarkParams,
     _day_label,
     _with_dark_figures,
     classify_dark_prints,
-    dark_days,
+    dark_levels,
     dark_market,
+    dark_sums,
     dix,
     dix_percentile,
     dpi,
@@ -54,7 +56,16 @@ from .darkpool import (
     spot_from_bars,
     volume_by_spot,
 )
-from .flow import FlowDay, FlowParams, MarketFlow, bucket_prints, campaigns, flow_day, top_flow
+from .flow import (
+    FlowDay,
+    FlowParams,
+    MarketFlow,
+    bucket_prints,
+    campaigns,
+    flow_from_summary,
+    summarise_prints,
+    top_flow,
+)
 from .gamma import GammaParams, GammaReport, gamma_report
 from .history import (
     SESSION,
@@ -82,6 +93,9 @@ from .regime import RegimeParams, RegimeSnapshot, Rule, regime_snapshot
 from .schema import Kind
 from .settings import describe, load_settings
 from .sides import SideParams
+from .tape import TAPE_KINDS, TapeParams, TapeSummary, fast_path_applies, read_tape, reusable
+from .tape import fold as fold_tape
+from .tape import rows as tape_rows
 from .tickers import TickerParams, divergence_days, votes
 from .trend import TrendParams, adx
 from .zones import ZoneParams, atm_straddles, session_zones
@@ -152,7 +166,38 @@ class Inputs:
     read_sessions: frozenset[date] | None = None
 
     def tape(self, kind: Kind, session: date) -> pl.DataFrame:
+        """The good rows of every file of ``kind`` in ``session`` (print tapes are read again
+        when their rows were not kept: prefer ``prints`` and ``summary`` for them)."""
+        if kind in TAPE_KINDS:
+            return self.prints(kind, session).collect()
         return self.tapes.get((kind, session), empty_frame(kind))
+
+    def _tape_results(self, kind: Kind, session: date) -> list[FileResult]:
+        return [
+            r
+            for r in self.results.values()
+            if r.source.session == session and r.kind is kind and r.tape is not None
+        ]
+
+    def prints(self, kind: Kind, session: date) -> pl.LazyFrame:
+        """The good rows of every print file of ``kind`` in ``session``, lazily (rows not kept
+        in memory are read from their files when collected)."""
+        frames = [tape_rows(r) for r in self._tape_results(kind, session)]
+        if not frames:
+            return empty_frame(kind).lazy()
+        return pl.concat(frames, how="vertical_relaxed")
+
+    def summary(self, kind: Kind, session: date) -> TapeSummary:
+        """The sums of every print file of ``kind`` in ``session`` (``core.tape``)."""
+        parts = [r.tape.summary for r in self._tape_results(kind, session) if r.tape is not None]
+        return fold_tape(kind, parts)
+
+    @property
+    def held_back(self) -> tuple[str, ...]:
+        """Files whose unterminated last line waits for the rest (read them again soon)."""
+        return tuple(
+            r.source.rel for r in self.results.values() if r.tape is not None and r.tape.held_back
+        )
 
     def sources(self, kind: Kind, session: date | None = None) -> tuple[str, ...]:
         return tuple(f.rel for f in self.catalog.of_kind(kind, session))
@@ -204,10 +249,11 @@ class Snapshot:
     explanations: Mapping[str, Explanation]
     rejects: pl.DataFrame
     errors: tuple[str, ...]
-    #: The session's option prints with their side, bucket and exclusion (for drill-down).
-    option_prints: pl.DataFrame
-    #: The session's off-exchange prints with their side and exclusion (for drill-down).
-    dark_prints: pl.DataFrame
+    #: The session's option prints with their side, bucket and exclusion (for drill-down),
+    #: lazily: a full session is millions of prints, so filter before collecting.
+    option_prints: pl.LazyFrame
+    #: The session's off-exchange prints with their side and exclusion (for drill-down), lazily.
+    dark_prints: pl.LazyFrame
     #: Files read, files showing their last good rows, and the newest file's mtime (ns).
     files: int
     stale: tuple[str, ...]
@@ -262,25 +308,31 @@ def _companions_stamp(source: DataFile) -> tuple[tuple[str, int, int], ...]:
 
 
 def _read(
-    source: DataFile, previous: Inputs | None
+    source: DataFile, previous: Inputs | None, params: TapeParams, live: bool
 ) -> tuple[FileResult, tuple[tuple[str, int, int], ...], bool]:
     """This file's rows: the previous read when neither the file (size and mtime) nor the files
-    it is read with changed, a fresh read otherwise; when the fresh read fails, the previous
-    good rows (flagged stale). Also returns the companions' stamp for the next comparison."""
+    it is read with changed, a fresh read otherwise (a print tape that only grew is read from
+    where it stopped); when the fresh read fails, the previous good rows (flagged stale). Also
+    returns the companions' stamp for the next comparison."""
     before = previous.results.get(source.rel) if previous is not None else None
     stamp = _companions_stamp(source)
-    if (
-        before is not None
-        and previous is not None
-        and before.error is None
-        and before.source.size == source.size
-        and before.source.mtime_ns == source.mtime_ns
-        and before.source.detected == source.detected
-        and previous.companions.get(source.rel, ()) == stamp
-    ):
-        return before, stamp, False
-    result = read_file(source)
-    if result.error is not None and before is not None and not before.frame.is_empty():
+    same_companions = previous is not None and previous.companions.get(source.rel, ()) == stamp
+    if source.kind in TAPE_KINDS:
+        if before is not None and same_companions and reusable(before, source, params):
+            return before, stamp, False
+        result = read_tape(source, before if same_companions else None, params=params, live=live)
+    else:
+        if (
+            before is not None
+            and same_companions
+            and before.error is None
+            and before.source.size == source.size
+            and before.source.mtime_ns == source.mtime_ns
+            and before.source.detected == source.detected
+        ):
+            return before, stamp, False
+        result = read_file(source)
+    if result.error is not None and before is not None and before.good_rows > 0:
         return replace(before, error=result.error), stamp, True
     return result, stamp, False
 
@@ -298,6 +350,7 @@ def read_inputs(
     previous: Inputs | None = None,
     sessions: Collection[date] | None = None,
     catalog: Catalog | None = None,
+    live: bool = False,
 ) -> Inputs:
     """Read the files of ``data_dir`` once. Raises ``CatalogError`` / ``SettingsError`` when
     the folder or its flowterm.toml cannot be used; never raises on bad rows.
@@ -305,8 +358,10 @@ def read_inputs(
     ``sessions`` limits the tape files read to those sessions (the top-level files are always
     read); ``catalog`` reuses a listing of the folder instead of scanning it again. With
     ``previous`` (the last good read of the same folder), unchanged files are not read again,
-    and a file that cannot be read now keeps its last good rows (listed in ``stale`` and in
-    ``errors``).
+    a print tape that only grew is read from where it stopped, and a file that cannot be read
+    now keeps its last good rows (listed in ``stale`` and in ``errors``). ``live`` (the app
+    following a folder) leaves an unterminated last line of a CSV that is being written for
+    the next read (``Inputs.held_back``); one-shot reads use it.
     """
     catalog = catalog if catalog is not None else scan_catalog(data_dir)
     settings = load_settings(catalog.settings, DEFAULTS)
@@ -314,7 +369,8 @@ def read_inputs(
     chosen = [
         f for f in catalog.files if wanted is None or f.session is None or f.session in wanted
     ]
-    reads = [_read(f, previous) for f in chosen]
+    params = TapeParams.of(settings)
+    reads = [_read(f, previous, params, live) for f in chosen]
     companions = {r.source.rel: stamp for r, stamp, _ in reads if stamp}
     if previous is not None:
         # a file the catalog could not even sniff now (a truncated Parquet footer) keeps its
@@ -324,7 +380,7 @@ def read_inputs(
             if wanted is not None and day is not None and day not in wanted:
                 continue
             before = previous.results.get(skipped.rel)
-            if before is not None and not before.frame.is_empty():
+            if before is not None and before.good_rows > 0:
                 failed = replace(before, error=f"{skipped.rel}: {skipped.reason}")
                 reads.append((failed, (), True))
     results = [r for r, _, _ in reads]
@@ -334,7 +390,7 @@ def read_inputs(
     for r in results:
         if r.source.session is None:
             by_kind.setdefault(r.kind, []).append(r)
-        else:
+        elif r.kind not in TAPE_KINDS:
             tapes.setdefault((r.kind, r.source.session), []).append(r)
     rejects = [r.rejects for r in results if not r.rejects.is_empty()]
     found = [r.error for r in results if r.error is not None]
@@ -382,12 +438,28 @@ def _holidays(bars: pl.DataFrame) -> list[date]:
 # ------------------------------------------------------------------------------------------
 
 
-def _flow(inputs: Inputs, day: date) -> FlowDay:
-    s = inputs.settings
+def _quotes(inputs: Inputs, day: date) -> pl.LazyFrame | None:
     quotes = inputs.tape(Kind.QUOTES, day)
-    return flow_day(
-        inputs.tape(Kind.OPTION_PRINTS, day).lazy(),
-        quotes.lazy() if not quotes.is_empty() else None,
+    return quotes.lazy() if not quotes.is_empty() else None
+
+
+def _flow(inputs: Inputs, day: date) -> FlowDay:
+    """The session's §2 flow from the sums of its print files; with a quotes file (which
+    completes the prints without their own quote) from the prints themselves."""
+    s = inputs.settings
+    quotes = _quotes(inputs, day)
+    if quotes is None:
+        summary = inputs.summary(Kind.OPTION_PRINTS, day).sums
+    else:
+        bucketed = bucket_prints(
+            inputs.prints(Kind.OPTION_PRINTS, day),
+            quotes,
+            params=s["flow"],
+            side_params=s["sides"],
+        )
+        summary = summarise_prints(bucketed).collect(engine="streaming")
+    return flow_from_summary(
+        summary,
         inputs.sectors.lazy() if not inputs.sectors.is_empty() else None,
         params=s["flow"],
         side_params=s["sides"],
@@ -409,15 +481,44 @@ def _gamma(
     return gamma_report(chain.lazy(), params=inputs.settings["gamma"])
 
 
-def _classified(inputs: Inputs, day: date) -> pl.DataFrame:
-    """The session's off-exchange prints with their §3.1 exclusion and §1.2 side.
+def _classified(inputs: Inputs, day: date) -> pl.LazyFrame:
+    """The session's off-exchange prints with their §3.1 exclusion and §1.2 side, lazily (for
+    the drill-down).
 
     Sessions are classified one at a time: with the default rule (no tick-test fallback) a
     print's side depends only on its own quote, so this equals classifying them all at once."""
     s = inputs.settings
     return classify_dark_prints(
-        inputs.tape(Kind.OFFEX_PRINTS, day).lazy(), params=s["darkpool"], side_params=s["sides"]
-    ).collect()
+        inputs.prints(Kind.OFFEX_PRINTS, day), params=s["darkpool"], side_params=s["sides"]
+    )
+
+
+def _dark_summary(inputs: Inputs, day: date) -> TapeSummary:
+    """The session's §3.2 sums and §3.5 volume by price: from its files' sums, or (with the
+    tick-test fallback, where a print's side depends on the prints before it) from the prints."""
+    params = TapeParams.of(inputs.settings)
+    if fast_path_applies(Kind.OFFEX_PRINTS, params):
+        return inputs.summary(Kind.OFFEX_PRINTS, day)
+    classified = _classified(inputs, day)
+    sums, levels = pl.collect_all(
+        [dark_sums(classified).cast(dict(DARK_SUMS_SCHEMA)), dark_levels(classified)],
+        engine="streaming",
+    )
+    return TapeSummary(sums, levels)
+
+
+def _put_call(inputs: Inputs, day: date) -> pl.DataFrame:
+    """§9.4 put/call ratios of the session, from its option files' sums."""
+    sums = inputs.summary(Kind.OPTION_PRINTS, day).sums
+    prints = sums.lazy().select(
+        "session",
+        "underlying",
+        "root",
+        "right",
+        pl.col("volume").alias("size"),
+        pl.col("premium_all").alias("premium"),
+    )
+    return put_call_ratios(prints, params=inputs.settings["indicators"]).collect()
 
 
 @dataclass(frozen=True, slots=True)
@@ -494,20 +595,15 @@ def _chain_atm(chain: pl.DataFrame, params: ZoneParams) -> pl.DataFrame:
 
 
 def _dark_sums(classified: pl.DataFrame, params: DarkParams) -> pl.DataFrame:
-    """Per session and symbol: the notional sums and print counts of ``dark_days``."""
-    days = dark_days(classified.lazy(), None, params=params).collect()
-    return days.select("session", "symbol", "at_ask", "at_bid", "mid", "prints", "excluded_prints")
+    """Per session and symbol: the notional sums and print counts of ``dark_days`` (what the
+    files' summaries hold, from classified prints)."""
+    return dark_sums(classified.lazy()).sort("session", "symbol").collect()
 
 
 def _levels(classified: pl.DataFrame) -> pl.DataFrame:
     """Off-exchange volume by exact price per session and symbol (counted prints only): the
     §3.5 split above/below any spot is the same from these sums as from the prints."""
-    kept = classified.filter(~pl.col("excluded"))
-    return (
-        kept.group_by("session", pl.col("symbol").cast(pl.String), "price")
-        .agg(pl.col("size").sum(), pl.col("notional").sum())
-        .sort("session", "symbol", "price")
-    )
+    return dark_levels(classified.lazy()).sort("session", "symbol", "price").collect()
 
 
 def _tagged(frame: pl.DataFrame, day: date) -> pl.DataFrame:
@@ -521,7 +617,8 @@ class _Day:
     session: date
     flow: FlowDay
     gamma: Mapping[str, GammaReport]
-    classified: pl.DataFrame
+    #: The classified off-exchange prints, lazily (the drill-down collects what it shows).
+    classified: pl.LazyFrame
     #: The summary frames (``SUMMARY_FRAMES``), each with a ``_session`` column.
     frames: Mapping[str, pl.DataFrame]
     levels: pl.DataFrame
@@ -534,8 +631,7 @@ def _compute_day(inputs: Inputs, day: date) -> _Day:
     conv: ConvergenceParams = s["convergence"]
     flow = _flow(inputs, day)
     gamma = _gamma(inputs, day, (conv.gamma_underlying,))
-    classified = _classified(inputs, day)
-    options = inputs.tape(Kind.OPTION_PRINTS, day)
+    dark = _dark_summary(inputs, day)
     rejects = [
         r.rejects
         for r in inputs.results.values()
@@ -544,18 +640,18 @@ def _compute_day(inputs: Inputs, day: date) -> _Day:
     frames = {
         "market": _market_row(flow.market),
         "tickers": flow.tickers,
-        "dark": _dark_sums(classified, s["darkpool"]),
+        "dark": dark.sums.sort("session", "symbol"),
         "short": dpi(inputs.tape(Kind.SHORT_VOLUME, day).lazy())
         .select("date", "symbol", "short_volume", "total_volume")
         .collect(),
         "intraday": inputs.tape(Kind.INTRADAY_BARS, day),
-        "pcr": put_call_ratios(options.lazy(), params=s["indicators"]).collect(),
+        "pcr": _put_call(inputs, day),
         "gamma": _gamma_rows(gamma, conv.gamma_underlying),
         "chain_atm": _chain_atm(inputs.tape(Kind.CHAIN, day), s["zones"]),
         "rejects": pl.concat(rejects) if rejects else pl.DataFrame(schema=REJECT_SCHEMA),
     }
     tagged = {name: _tagged(frame, day) for name, frame in frames.items()}
-    return _Day(day, flow, gamma, classified, tagged, _levels(classified))
+    return _Day(day, flow, gamma, _classified(inputs, day), tagged, dark.levels)
 
 
 # ------------------------------------------------------------------------------------------
@@ -1693,6 +1789,7 @@ def build_snapshot(
     inputs: Inputs | None = None,
     previous: Inputs | None = None,
     cache: CacheChoice = "default",
+    live: bool = False,
 ) -> Snapshot:
     """Analyse ``session`` (default: the latest tape session) of ``data_dir``.
 
@@ -1701,7 +1798,8 @@ def build_snapshot(
     (the inputs of the last snapshot) makes a fresh read reuse unchanged files and keep the
     last good rows of a file that fails to read. ``cache`` is where past sessions' summaries
     are kept: the user cache folder by default (``core.history``), a ``HistoryCache``, or None
-    to summarise every session from its files.
+    to summarise every session from its files. ``live`` (the app following the folder) lets
+    the unterminated last line of a CSV being written wait for the rest (``read_inputs``).
     """
     timings: dict[str, float] = {}
     t = clock.perf_counter()
@@ -1742,9 +1840,12 @@ def build_snapshot(
                 previous=inputs,
                 sessions=inputs.read_sessions | needed,
                 catalog=catalog,
+                live=live,
             )
     else:
-        inputs = read_inputs(data_dir, previous=previous, sessions=needed, catalog=catalog)
+        inputs = read_inputs(
+            data_dir, previous=previous, sessions=needed, catalog=catalog, live=live
+        )
     t = _lap(timings, "read", t)
     # the target's gamma of every other underlying runs beside the rest of the build (Polars
     # works without the GIL); only the convergence underlying's is needed before the end
@@ -1930,13 +2031,12 @@ def _build(
         )
     )
     t = _lap(timings, "explain", t)
-    quotes = inputs.tape(Kind.QUOTES, target)
     option_prints = bucket_prints(
-        inputs.tape(Kind.OPTION_PRINTS, target).lazy(),
-        quotes.lazy() if not quotes.is_empty() else None,
+        inputs.prints(Kind.OPTION_PRINTS, target),
+        _quotes(inputs, target),
         params=s["flow"],
         side_params=s["sides"],
-    ).collect()
+    )
     _lap(timings, "prints", t)
     global_rejects = [
         r.rejects
