@@ -10,7 +10,7 @@ of off-exchange volume (§7). Nothing is rounded here.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
@@ -496,6 +496,64 @@ def volume_by_spot(
     )
 
 
+def spot_splits(
+    levels: pl.LazyFrame, spots: pl.LazyFrame, /, *, params: DarkParams
+) -> pl.LazyFrame:
+    """Per ``session`` and ``symbol`` of ``levels`` (volume by price, ``LEVELS_SCHEMA``) with a
+    spot: the measure printed above S·(1 + b), below S·(1 − b) and in between — what
+    ``volume_by_spot`` sums over its window, so that parts of the volume (files, appended
+    rows) are split once and added (``volume_by_spot_from_splits``)."""
+    measure = pl.col("size") if params.volume_measure == "shares" else pl.col("notional")
+    spot_map = spots.select(pl.col("symbol").cast(pl.String), pl.col("spot"))
+    priced = levels.with_columns(pl.col("symbol").cast(pl.String)).join(
+        spot_map, on="symbol", how="inner"
+    )
+    price, spot, band = pl.col("price"), pl.col("spot"), params.spot_band
+    above = price > spot * (1 + band)
+    below = price < spot * (1 - band)
+    return priced.group_by("session", "symbol").agg(
+        pl.col("spot").first(),
+        pl.when(above).then(measure).otherwise(0.0).sum().alias("above"),
+        pl.when(below).then(measure).otherwise(0.0).sum().alias("below"),
+        pl.when(~above & ~below).then(measure).otherwise(0.0).sum().alias("at"),
+    )
+
+
+def volume_by_spot_from_splits(
+    splits: pl.LazyFrame,
+    sessions: Collection[date],
+    /,
+    *,
+    as_of: date,
+    params: DarkParams = DarkParams(),
+) -> pl.LazyFrame:
+    """``volume_by_spot`` from ``spot_splits`` of the volume by price and the ``sessions``
+    that volume has prints in (the window is the last ``volume_window`` of those up to
+    ``as_of``, whether or not their symbols have a spot)."""
+    window = sorted((d for d in set(sessions) if d <= as_of), reverse=True)[: params.volume_window]
+    sums = (
+        splits.filter(pl.col("session").is_in(window))
+        .group_by("symbol")
+        .agg(
+            pl.col("spot").first(),
+            pl.col("above").sum(),
+            pl.col("below").sum(),
+            pl.col("at").sum(),
+            pl.col("session").n_unique().cast(pl.Int64).alias("sessions"),
+        )
+    )
+    volume = pl.col("above") + pl.col("below") + pl.col("at")
+    return (
+        sums.with_columns(pl.col("symbol").cast(pl.String), volume.alias("volume"))
+        .with_columns(
+            ratio(pl.col("above"), pl.col("volume")).alias("pct_above"),
+            ratio(pl.col("below"), pl.col("volume")).alias("pct_below"),
+            ratio(pl.col("at"), pl.col("volume")).alias("pct_at"),
+        )
+        .sort("symbol")
+    )
+
+
 # --------------------------------------------------------------------------------------------
 # DPI and DIX (§7)
 
@@ -605,5 +663,7 @@ __all__ = [
     "non_contemporaneous",
     "ratio",
     "spot_from_bars",
+    "spot_splits",
     "volume_by_spot",
+    "volume_by_spot_from_splits",
 ]

@@ -19,12 +19,12 @@ changed is summarised again from its files, and nothing else is.
 from __future__ import annotations
 
 import time as clock
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any, Final, Literal
+from typing import Any, Final, Literal, TypeVar
 
 import polars as pl
 
@@ -41,6 +41,7 @@ from .convergence import (
 )
 from .darkpool import (
     DARK_SUMS_SCHEMA,
+    LEVELS_SCHEMA,
     DarkParams,
     _day_label,
     _with_dark_figures,
@@ -52,9 +53,11 @@ from .darkpool import (
     dix_percentile,
     dpi,
     fast_tape,
+    fold_sums,
     ladders,
     spot_from_bars,
-    volume_by_spot,
+    spot_splits,
+    volume_by_spot_from_splits,
 )
 from .flow import (
     FlowDay,
@@ -136,6 +139,9 @@ DERIVED_FRAMES: Final = ("conv", "zones", "verdicts", "regime")
 CacheChoice = HistoryCache | Literal["default"] | None
 
 
+_T = TypeVar("_T")
+
+
 class SnapshotError(Exception):
     """The data folder has nothing to build a snapshot from (no session, no bars)."""
 
@@ -164,6 +170,11 @@ class Inputs:
     companions: Mapping[str, tuple[tuple[str, int, int], ...]] = field(default_factory=dict)
     #: The sessions whose files were read (None: every session).
     read_sessions: frozenset[date] | None = None
+    #: Results computed from these inputs, kept for the next build over the same files
+    #: (``_memo``): a live rebuild after an append recomputes only what the tapes feed.
+    memo: dict[str, tuple[tuple[object, ...], Any]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     def tape(self, kind: Kind, session: date) -> pl.DataFrame:
         """The good rows of every file of ``kind`` in ``session`` (print tapes are read again
@@ -217,6 +228,47 @@ class Inputs:
         return not any(
             session_date(s.rel.split("/", 1)[0]) == session for s in self.catalog.unreadable
         )
+
+
+def _memo(inputs: Inputs, name: str, deps: tuple[object, ...], compute: Callable[[], _T]) -> _T:
+    """``compute()``, or its value from an earlier build whose ``deps`` were the same objects
+    (frames read from unchanged files are the same objects from build to build) or equal
+    values (dates, settings)."""
+    hit = inputs.memo.get(name)
+    if (
+        hit is not None
+        and len(hit[0]) == len(deps)
+        and all(_same(a, b) for a, b in zip(hit[0], deps, strict=True))
+    ):
+        return hit[1]  # type: ignore[no-any-return]
+    value = compute()
+    inputs.memo[name] = (deps, value)
+    return value
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class _Content:
+    """A small frame compared by its content (not its identity) in ``_memo``."""
+
+    frame: pl.DataFrame
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Content) and self.frame.equals(other.frame)
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+def _same(a: object, b: object) -> bool:
+    if a is b:
+        return True
+    if isinstance(a, pl.DataFrame | pl.LazyFrame | FileResult) or isinstance(
+        b, pl.DataFrame | pl.LazyFrame | FileResult
+    ):
+        return False
+    try:
+        return bool(a == b)
+    except Exception:  # a value without a usable equality
+        return False
 
 
 @dataclass(frozen=True, slots=True)
@@ -400,15 +452,38 @@ def read_inputs(
     def table(kind: Kind) -> pl.DataFrame:
         return _stack(by_kind.get(kind, []), kind)
 
+    top = [r for r in results if r.source.session is None]
+    before = (
+        [r for r in previous.results.values() if r.source.session is None]
+        if previous is not None
+        else []
+    )
+    unchanged = (
+        previous is not None
+        and previous.settings == settings
+        and len(top) == len(before)
+        and all(a is b for a, b in zip(top, before, strict=True))
+    )
+    if unchanged and previous is not None:
+        # the same files: the same tables, and what earlier builds computed from them
+        bars, macro, events = previous.bars, previous.macro, previous.events
+        sectors, user_zones, analyst = previous.sectors, previous.user_zones, previous.analyst
+        memo = previous.memo
+    else:
+        bars = table(Kind.DAILY_BARS).unique(["symbol", "date"], keep="last").sort("symbol", "date")
+        macro, events, sectors = table(Kind.MACRO), table(Kind.EVENTS), table(Kind.SECTORS)
+        user_zones, analyst = table(Kind.ZONES), table(Kind.INPUTS)
+        memo = {}
+
     return Inputs(
         catalog=catalog,
         settings=settings,
-        bars=table(Kind.DAILY_BARS).unique(["symbol", "date"], keep="last").sort("symbol", "date"),
-        macro=table(Kind.MACRO),
-        events=table(Kind.EVENTS),
-        sectors=table(Kind.SECTORS),
-        user_zones=table(Kind.ZONES),
-        analyst=table(Kind.INPUTS),
+        bars=bars,
+        macro=macro,
+        events=events,
+        sectors=sectors,
+        user_zones=user_zones,
+        analyst=analyst,
         tapes={key: _stack(rs, key[0]) for key, rs in tapes.items()},
         rejects=pl.concat(rejects) if rejects else pl.DataFrame(schema=REJECT_SCHEMA),
         errors=errors,
@@ -416,6 +491,7 @@ def read_inputs(
         stale=stale,
         companions=companions,
         read_sessions=wanted,
+        memo=memo,
     )
 
 
@@ -471,14 +547,22 @@ def _gamma(
 ) -> dict[str, GammaReport]:
     """Dealer gamma of ``day``'s chain: every underlying, only those in ``only``, or all but
     those in ``exclude`` (each underlying's figures depend on its own contracts only)."""
-    chain = inputs.tape(Kind.CHAIN, day)
-    if only is not None:
-        chain = chain.filter(pl.col("underlying").is_in(only))
-    if exclude:
-        chain = chain.filter(~pl.col("underlying").is_in(exclude))
-    if chain.is_empty():
-        return {}
-    return gamma_report(chain.lazy(), params=inputs.settings["gamma"])
+
+    def compute() -> dict[str, GammaReport]:
+        chain = inputs.tape(Kind.CHAIN, day)
+        if only is not None:
+            chain = chain.filter(pl.col("underlying").is_in(only))
+        if exclude:
+            chain = chain.filter(~pl.col("underlying").is_in(exclude))
+        if chain.is_empty():
+            return {}
+        return gamma_report(chain.lazy(), params=inputs.settings["gamma"])
+
+    files = tuple(
+        r for r in inputs.results.values() if r.source.session == day and r.kind is Kind.CHAIN
+    )
+    deps = (day, only, exclude, inputs.settings["gamma"], *files)
+    return _memo(inputs, f"gamma {day} {only} {exclude}", deps, compute)
 
 
 def _classified(inputs: Inputs, day: date) -> pl.LazyFrame:
@@ -504,7 +588,7 @@ def _dark_summary(inputs: Inputs, day: date) -> TapeSummary:
         [dark_sums(classified).cast(dict(DARK_SUMS_SCHEMA)), dark_levels(classified)],
         engine="streaming",
     )
-    return TapeSummary(sums, levels)
+    return TapeSummary(sums, (levels,))
 
 
 def _put_call(inputs: Inputs, day: date) -> pl.DataFrame:
@@ -621,7 +705,8 @@ class _Day:
     classified: pl.LazyFrame
     #: The summary frames (``SUMMARY_FRAMES``), each with a ``_session`` column.
     frames: Mapping[str, pl.DataFrame]
-    levels: pl.DataFrame
+    #: Volume by price, in parts (``TapeSummary.levels``).
+    levels: tuple[pl.DataFrame, ...]
 
 
 def _compute_day(inputs: Inputs, day: date) -> _Day:
@@ -714,12 +799,19 @@ def _indicators(
 ) -> dict[str, pl.DataFrame]:
     p: IndicatorParams = inputs.settings["indicators"]
     bars = inputs.bars.lazy()
-    out = {
-        "breadth": breadth(bars, params=p).collect(),
-        "rsi": with_rsi(bars, params=p).collect(),
-        "rvol": relative_volume(bars, params=p).collect(),
-        "doji": gravestone_doji(bars, params=p).collect(),
-    }
+
+    def from_bars() -> dict[str, pl.DataFrame]:
+        breadth_, rsi, rvol, doji = pl.collect_all(
+            [
+                breadth(bars, params=p),
+                with_rsi(bars, params=p),
+                relative_volume(bars, params=p),
+                gravestone_doji(bars, params=p),
+            ]
+        )
+        return {"breadth": breadth_, "rsi": rsi, "rvol": rvol, "doji": doji}
+
+    out = dict(_memo(inputs, "indicators", (inputs.bars, p), from_bars))
     if not intraday.is_empty():
         out["smi"] = smart_money_index(intraday.lazy(), params=p).collect()
     if not pcr.is_empty():
@@ -748,7 +840,13 @@ def _context(
 ) -> _Context:
     s = inputs.settings
     conv: ConvergenceParams = s["convergence"]
-    fast = fast_tape(inputs.bars.lazy(), params=s["darkpool"])
+    bars = inputs.bars
+    fast = _memo(
+        inputs,
+        "fast_tape",
+        (bars, s["darkpool"]),
+        lambda: fast_tape(bars.lazy(), params=s["darkpool"]).collect().lazy(),
+    )
     days = _dark_days_from(frames["dark"].drop(SESSION), fast, s["darkpool"])
     gamma = frames["gamma"].filter(pl.col("underlying") == conv.gamma_underlying)
     gex = {
@@ -762,12 +860,17 @@ def _context(
         upto=tuple(upto),
         frames=frames,
         days=days,
-        trend=adx(inputs.bars.lazy(), params=s["trend"]).collect(),
+        trend=_memo(
+            inputs,
+            "trend",
+            (bars, s["trend"]),
+            lambda: adx(bars.lazy(), params=s["trend"]).collect(),
+        ),
         indicators=_indicators(
             inputs, frames["intraday"].drop(SESSION), frames["pcr"].drop(SESSION)
         ),
         dix=_dix(inputs, frames["short"].drop(SESSION)),
-        holidays=tuple(_holidays(inputs.bars)),
+        holidays=_memo(inputs, "holidays", (bars,), lambda: tuple(_holidays(bars))),
         gex=gex,
     )
 
@@ -777,14 +880,20 @@ def _zones_on(ctx: _Context, day: date) -> pl.DataFrame:
     inputs = ctx.inputs
     chain = ctx.stacked("chain_atm", day)
     user = inputs.user_zones
-    return session_zones(
-        inputs.bars.lazy(),
-        chain.lazy() if not chain.is_empty() else None,
-        user.lazy() if not user.is_empty() else None,
-        session=day,
-        params=inputs.settings["zones"],
-        holidays=ctx.holidays,
-    ).collect()
+    params = inputs.settings["zones"]
+
+    def compute() -> pl.DataFrame:
+        return session_zones(
+            inputs.bars.lazy(),
+            chain.lazy() if not chain.is_empty() else None,
+            user.lazy() if not user.is_empty() else None,
+            session=day,
+            params=params,
+            holidays=ctx.holidays,
+        ).collect()
+
+    deps = (inputs.bars, user, _Content(chain), day, params, ctx.holidays)
+    return _memo(inputs, f"zones {day}", deps, compute)
 
 
 def _status_of(zones: pl.DataFrame, symbol: str) -> str | None:
@@ -810,13 +919,20 @@ def _regime_on(
     # only the day's regime: ``vix_gamma_frame`` joins the map without keeping the date order,
     # so with more than one date its "latest row on or before" can pick the wrong row
     gex = {day: ctx.gex[day]} if day in ctx.gex else {}
-    return regime_snapshot(
-        ctx.inputs.macro.lazy(),
-        ctx.inputs.bars.lazy(),
-        session=day,
-        credit_status=credit or None,
-        gex_regime=gex or None,
-        params=s["regime"],
+    inputs = ctx.inputs
+    deps = (inputs.macro, inputs.bars, day, credit, gex, s["regime"])
+    return _memo(
+        inputs,
+        f"regime {day}",
+        deps,
+        lambda: regime_snapshot(
+            inputs.macro.lazy(),
+            inputs.bars.lazy(),
+            session=day,
+            credit_status=credit or None,
+            gex_regime=gex or None,
+            params=s["regime"],
+        ),
     )
 
 
@@ -834,7 +950,8 @@ def _tickers(
     target: date,
 ) -> pl.DataFrame:
     conv: ConvergenceParams = inputs.settings["convergence"]
-    rets = _returns(inputs.bars)
+    bars = inputs.bars
+    rets = _memo(inputs, "returns", (bars,), lambda: _returns(bars))
     today = rets.filter(pl.col("date") == target).select("symbol", "ret", "close")
     bench = today.filter(pl.col("symbol") == conv.index_symbol)["ret"]
     benchmark = float(bench[0]) if bench.len() and bench[0] is not None else None
@@ -1147,6 +1264,49 @@ def _state(ctx: _Context, day: date, derived: Mapping[str, pl.DataFrame]) -> Ses
 # ------------------------------------------------------------------------------------------
 
 
+def _zone_explanations(
+    inputs: Inputs, zones: pl.DataFrame, bar_files: tuple[str, ...]
+) -> dict[str, Explanation]:
+    """The expected-move zone of every symbol."""
+    s = inputs.settings
+    out: dict[str, Explanation] = {}
+    for row in zones.iter_rows(named=True):
+        sym = row["symbol"]
+        out[f"zones.{sym}"] = Explanation(
+            f"zones.{sym}",
+            f"{sym} expected-move zone",
+            "§4",
+            "low/high = anchor ∓ EM; EM = 0.85 × ATM straddle (or S·σ·√T, or ATR); "
+            "upside = (high − close)/close; status by §4.3",
+            row["status"],
+            f"{fmt.num(row['low'], 2)} / {fmt.num(row['mid'], 2)} / {fmt.num(row['high'], 2)} "
+            f"{row['status']}",
+            describe(s["zones"]),
+            {
+                k: row.get(k)
+                for k in (
+                    "anchor_date",
+                    "anchor",
+                    "em",
+                    "source",
+                    "expiry",
+                    "atm_strike",
+                    "straddle_mid",
+                    "atm_iv",
+                    "close",
+                    "upside",
+                    "downside",
+                    "ratio_text",
+                )
+            },
+            tuple(f.rel for f in inputs.catalog.of_kind(Kind.CHAIN, row["anchor_date"]))
+            if row.get("source") in ("straddle", "iv") and row.get("anchor_date") is not None
+            else bar_files,
+        )
+
+    return out
+
+
 def _explanations(
     inputs: Inputs,
     target: date,
@@ -1297,39 +1457,15 @@ def _explanations(
         )
 
     bar_files = inputs.sources(Kind.DAILY_BARS)
-    for row in zones.iter_rows(named=True):
-        sym = row["symbol"]
-        out[f"zones.{sym}"] = Explanation(
-            f"zones.{sym}",
-            f"{sym} expected-move zone",
-            "§4",
-            "low/high = anchor ∓ EM; EM = 0.85 × ATM straddle (or S·σ·√T, or ATR); "
-            "upside = (high − close)/close; status by §4.3",
-            row["status"],
-            f"{fmt.num(row['low'], 2)} / {fmt.num(row['mid'], 2)} / {fmt.num(row['high'], 2)} "
-            f"{row['status']}",
-            describe(s["zones"]),
-            {
-                k: row.get(k)
-                for k in (
-                    "anchor_date",
-                    "anchor",
-                    "em",
-                    "source",
-                    "expiry",
-                    "atm_strike",
-                    "straddle_mid",
-                    "atm_iv",
-                    "close",
-                    "upside",
-                    "downside",
-                    "ratio_text",
-                )
-            },
-            tuple(f.rel for f in inputs.catalog.of_kind(Kind.CHAIN, row["anchor_date"]))
-            if row.get("source") in ("straddle", "iv") and row.get("anchor_date") is not None
-            else bar_files,
+    chain_files = tuple(f.rel for f in inputs.catalog.of_kind(Kind.CHAIN))
+    out.update(
+        _memo(
+            inputs,
+            "explain zones",
+            (zones, bar_files, chain_files, s["zones"]),
+            lambda: _zone_explanations(inputs, zones, bar_files),
         )
+    )
 
     gamma_files = inputs.sources(Kind.CHAIN, target)
     for und, rep in gamma.items():
@@ -1426,6 +1562,37 @@ def index_etf_net(days: pl.DataFrame, target: date, symbols: Iterable[str]) -> d
     }
 
 
+def _price_explanations(
+    inputs: Inputs, target: date, bar_files: tuple[str, ...]
+) -> dict[str, Explanation]:
+    """The close and return of every symbol on ``target`` (from the bars alone)."""
+    out: dict[str, Explanation] = {}
+    params = describe(inputs.settings["tickers"])
+    rets = _returns(inputs.bars).with_columns(
+        pl.col("close").shift(1).over("symbol").alias("prior_close"),
+        pl.col("date").shift(1).over("symbol").alias("prior_date"),
+    )
+    for r in rets.filter(pl.col("date") == target).iter_rows(named=True):
+        sym = r["symbol"]
+        out[f"price.{sym}"] = Explanation(
+            f"price.{sym}",
+            f"{sym} close and return",
+            "§11b",
+            "return = close / prior close − 1 (L1 price vote ±0.25 %)",
+            r["ret"],
+            fmt.pct(r["ret"], 2),
+            params,
+            {
+                "close": r["close"],
+                "prior close": r["prior_close"],
+                "date": r["date"],
+                "prior date": r["prior_date"],
+            },
+            bar_files,
+        )
+    return out
+
+
 def _more_explanations(
     inputs: Inputs,
     target: date,
@@ -1451,28 +1618,14 @@ def _more_explanations(
     dark_files = inputs.sources(Kind.OFFEX_PRINTS, target)
     flow_params = describe(s["flow"])
 
-    rets = _returns(inputs.bars).with_columns(
-        pl.col("close").shift(1).over("symbol").alias("prior_close"),
-        pl.col("date").shift(1).over("symbol").alias("prior_date"),
-    )
-    for r in rets.filter(pl.col("date") == target).iter_rows(named=True):
-        sym = r["symbol"]
-        out[f"price.{sym}"] = Explanation(
-            f"price.{sym}",
-            f"{sym} close and return",
-            "§11b",
-            "return = close / prior close − 1 (L1 price vote ±0.25 %)",
-            r["ret"],
-            fmt.pct(r["ret"], 2),
-            describe(s["tickers"]),
-            {
-                "close": r["close"],
-                "prior close": r["prior_close"],
-                "date": r["date"],
-                "prior date": r["prior_date"],
-            },
-            bar_files,
+    out.update(
+        _memo(
+            inputs,
+            "explain prices",
+            (inputs.bars, target, s["tickers"], bar_files),
+            lambda: _price_explanations(inputs, target, bar_files),
         )
+    )
 
     top = {r["underlying"]: r for r in flow.top.iter_rows(named=True)}
     for r in flow.tickers.iter_rows(named=True):
@@ -1758,27 +1911,84 @@ def _summary_keys(catalog: Catalog, settings: Mapping[str, Any]) -> dict[date, s
 
 
 def _window_levels(
+    inputs: Inputs,
     store: HistoryCache,
     upto: list[date],
     keys: Mapping[date, str],
     fresh: Iterable[_Day],
     window: int,
-) -> pl.DataFrame:
-    """Dark-pool volume by price of the last ``window`` sessions that have counted prints (the
-    §3.5 window ``volume_by_spot`` takes), fresh sessions from memory, others from the cache."""
+) -> list[pl.DataFrame]:
+    """Dark-pool volume by price (in parts) of the last ``window`` sessions that have counted
+    prints (the §3.5 window ``volume_by_spot`` takes), fresh sessions from memory, others from
+    the cache (loaded once per key)."""
     computed = {x.session: x.levels for x in fresh}
-    frames: list[pl.DataFrame] = []
+    parts: list[pl.DataFrame] = []
+    found = 0
     for day in reversed(upto):
-        frame = computed.get(day)
-        if frame is None:
-            frame = store.session_frame(LEVELS, day, keys[day])
-        if frame is not None and frame.height:
-            frames.append(frame)
-            if len(frames) == window:
+        levels = computed.get(day)
+        if levels is None:
+            key = keys[day]
+            frame = _memo(
+                inputs,
+                f"levels {day}",
+                (key,),
+                lambda d=day, k=key: store.session_frame(LEVELS, d, k),
+            )
+            levels = (frame,) if frame is not None else ()
+        levels = tuple(f for f in levels if f.height)
+        if levels:
+            parts.extend(levels)
+            found += 1
+            if found == window:
                 break
-    if not frames:
-        return next(iter(computed.values())).clear()
-    return pl.concat(frames[::-1], how="diagonal_relaxed")
+    return parts
+
+
+def _by_spot(inputs: Inputs, parts: list[pl.DataFrame], target: date) -> pl.DataFrame:
+    """§3.5 volume above, below and at spot over the window's volume by price: each part is
+    split against the spots once (kept across live builds while the part is unchanged)."""
+    params: DarkParams = inputs.settings["darkpool"]
+    bars = inputs.bars
+    spots = _memo(
+        inputs,
+        "spots",
+        (bars, target),
+        lambda: spot_from_bars(bars.lazy(), as_of=target).collect(),
+    )
+    before: dict[int, tuple[pl.DataFrame, pl.DataFrame, tuple[object, ...], frozenset[date]]]
+    before = inputs.memo.get("splits", ((), {}))[1]
+    now: dict[int, tuple[pl.DataFrame, pl.DataFrame, tuple[object, ...], frozenset[date]]] = {}
+    splits, sessions = [], set()
+    for part in parts:
+        hit = before.get(id(part))
+        deps = (spots, params)
+        if (
+            hit is None
+            or hit[0] is not part
+            or not all(_same(a, b) for a, b in zip(hit[2], deps, strict=True))
+        ):
+            split = spot_splits(part.lazy(), spots.lazy(), params=params).collect()
+            days = frozenset(part["session"].unique().to_list())
+            hit = (part, split, deps, days)
+        now[id(part)] = hit
+        splits.append(hit[1])
+        sessions |= hit[3]
+    inputs.memo["splits"] = ((), now)
+    frame = (
+        pl.concat(splits, how="vertical_relaxed")
+        if splits
+        else pl.DataFrame(
+            schema={
+                "session": pl.Date,
+                "symbol": pl.String,
+                "spot": pl.Float64,
+                "above": pl.Float64,
+                "below": pl.Float64,
+                "at": pl.Float64,
+            }
+        )
+    )
+    return volume_by_spot_from_splits(frame.lazy(), sessions, as_of=target, params=params).collect()
 
 
 def build_snapshot(
@@ -1866,6 +2076,7 @@ def build_snapshot(
             hits=hits,
             misses=misses,
             target_stored=target_stored,
+            live=live,
         )
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
@@ -1887,8 +2098,11 @@ def _build(
     hits: set[date],
     misses: list[date],
     target_stored: bool,
+    live: bool = False,
 ) -> Snapshot:
-    """The rest of ``build_snapshot``, once the files it needs are read."""
+    """The rest of ``build_snapshot``, once the files it needs are read. A live build does not
+    store the target's summary (its files are still being written: the session is summarised
+    for the cache once it is a past session, or by a one-shot build)."""
     catalog = inputs.catalog
     settings = s = inputs.settings
     conv: ConvergenceParams = s["convergence"]
@@ -1900,7 +2114,9 @@ def _build(
     store.count("summaries_computed", misses)
     unclean = [x.session for x in fresh if not inputs.clean(x.session)]
     clean = [
-        x for x in fresh if x.session not in unclean and not (x.session == target and target_stored)
+        x
+        for x in fresh
+        if x.session not in unclean and not (x.session == target and (target_stored or live))
     ]
     if clean:
         store.put(
@@ -1910,7 +2126,8 @@ def _build(
             keep=keys,
         )
         for x in clean:
-            store.put_session_frame(LEVELS, x.session, keys[x.session], x.levels)
+            levels = fold_sums(list(x.levels), LEVELS_SCHEMA, ("session", "symbol", "price"))
+            store.put_session_frame(LEVELS, x.session, keys[x.session], levels)
         store.prune_session_frames(LEVELS, keys)
     frames = {
         n: _stack_frames(
@@ -1925,7 +2142,7 @@ def _build(
         )
         for n in SUMMARY_FRAMES
     }
-    window_levels = _window_levels(store, upto, keys, fresh, dark_p.volume_window)
+    window_levels = _window_levels(inputs, store, upto, keys, fresh, dark_p.volume_window)
     t = _lap(timings, "sessions", t)
 
     # -- the history and the target's layers -------------------------------------------------
@@ -1933,8 +2150,7 @@ def _build(
     days = ctx.days
     ladders_ = ladders(days.lazy(), params=dark_p).collect()
     market = dark_market(days.lazy()).collect()
-    spots = spot_from_bars(inputs.bars.lazy(), as_of=target)
-    by_spot = volume_by_spot(window_levels.lazy(), spots, as_of=target, params=dark_p).collect()
+    by_spot = _by_spot(inputs, window_levels, target)
     zones = _zones_on(ctx, target)
     t = _lap(timings, "history", t)
 
@@ -1992,7 +2208,7 @@ def _build(
     # were all read cleanly (not from a file's last good rows)
     first_unclean = min(unclean, default=None)
     keep_new = [d for d in dmisses if first_unclean is None or d < first_unclean]
-    if first_unclean is None and not target_derived_stored:
+    if first_unclean is None and not target_derived_stored and not live:
         keep_new.append(target)
     if keep_new:
         store.put(

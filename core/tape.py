@@ -113,23 +113,42 @@ class TapeSummary:
     ``darkpool.DARK_SUMS_SCHEMA`` and ``LEVELS_SCHEMA`` for off-exchange prints."""
 
     sums: pl.DataFrame
-    levels: pl.DataFrame
+    #: Volume by price in parts (one per file or appended chunk), not added up: every use sums
+    #: them anyway, and a part read once is split against the spot once (``snapshot``).
+    levels: tuple[pl.DataFrame, ...] = ()
+
+    def levels_frame(self) -> pl.DataFrame:
+        """The volume by price as one frame (parts added up)."""
+        return fold_sums(list(self.levels), LEVELS_SCHEMA, ("session", "symbol", "price"))
 
 
 def empty(kind: Kind) -> TapeSummary:
     if kind is Kind.OPTION_PRINTS:
-        return TapeSummary(empty_summary(), pl.DataFrame(schema=LEVELS_SCHEMA))
-    return TapeSummary(pl.DataFrame(schema=DARK_SUMS_SCHEMA), pl.DataFrame(schema=LEVELS_SCHEMA))
+        return TapeSummary(empty_summary())
+    return TapeSummary(pl.DataFrame(schema=DARK_SUMS_SCHEMA))
+
+
+#: Past this many parts, the small parts of the volume by price are added up into one.
+_LEVEL_PARTS: Final = 16
+
+
+def _compact(levels: Sequence[pl.DataFrame]) -> tuple[pl.DataFrame, ...]:
+    parts = tuple(p for p in levels if p.height)
+    if len(parts) <= _LEVEL_PARTS:
+        return parts
+    big = max(parts, key=lambda p: p.height)
+    small = [p for p in parts if p is not big]
+    merged = fold_sums(small, LEVELS_SCHEMA, ("session", "symbol", "price"))
+    return (big, merged)
 
 
 def fold(kind: Kind, parts: Sequence[TapeSummary]) -> TapeSummary:
     """The summary of every print of ``parts`` (sums added up per key)."""
     if kind is Kind.OPTION_PRINTS:
-        sums = fold_summaries([p.sums for p in parts])
-        return TapeSummary(sums, pl.DataFrame(schema=LEVELS_SCHEMA))
+        return TapeSummary(fold_summaries([p.sums for p in parts]))
     return TapeSummary(
         fold_sums([p.sums for p in parts], DARK_SUMS_SCHEMA, ("session", "symbol")),
-        fold_sums([p.levels for p in parts], LEVELS_SCHEMA, ("session", "symbol", "price")),
+        _compact([level for p in parts for level in p.levels]),
     )
 
 
@@ -137,15 +156,13 @@ def summarise_rows(kind: Kind, rows: pl.LazyFrame, params: TapeParams, /) -> Tap
     """The summary of canonical good rows (the reference path)."""
     if kind is Kind.OPTION_PRINTS:
         bucketed = bucket_prints(rows, None, params=params.flow, side_params=params.sides)
-        return TapeSummary(
-            summarise_prints(bucketed).collect(engine=_ENGINE), pl.DataFrame(schema=LEVELS_SCHEMA)
-        )
+        return TapeSummary(summarise_prints(bucketed).collect(engine=_ENGINE))
     classified = classify_dark_prints(rows, params=params.dark, side_params=params.sides)
     sums, levels = pl.collect_all(
         [dark_sums(classified).cast(dict(DARK_SUMS_SCHEMA)), dark_levels(classified)],
         engine=_ENGINE,
     )
-    return TapeSummary(sums, levels)
+    return TapeSummary(sums, (levels,))
 
 
 def fast_path_applies(kind: Kind, params: TapeParams) -> bool:
@@ -427,7 +444,7 @@ def _dark_summary(
     level_frame = by_symbol.select(
         pl.lit(session, pl.Date).alias("session"), "symbol", "price", "size", "notional"
     ).cast(dict(LEVELS_SCHEMA))
-    return TapeSummary(sums, level_frame), named
+    return TapeSummary(sums, (level_frame,)), named
 
 
 def _fast(
@@ -445,7 +462,7 @@ def _fast(
     if kind is Kind.OPTION_PRINTS:
         (groups,) = pl.collect_all([_option_groups(frame, keys)], engine=_ENGINE)
         sums, named = _option_summary(groups, session, params)
-        summary = TapeSummary(sums, pl.DataFrame(schema=LEVELS_SCHEMA))
+        summary = TapeSummary(sums)
     else:
         groups, levels = pl.collect_all(
             [_dark_groups(frame, keys), _dark_levels_raw(frame, keys, params.dark)],
