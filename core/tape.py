@@ -481,12 +481,12 @@ def _fast(
     if slow_rows:
         # rows a check failed on, rows of a text value that normalises to nothing, and (when
         # some text columns were not read) rows that only look blank
-        bad_keys = named.filter(~ok)
         slow = pl.col("_class") == 1
         for k in keys:
             if k in ("underlying", "right", "symbol"):
-                values = bad_keys[_RAW + k].drop_nulls().unique().to_list()
-                slow = slow | pl.col(_RAW + k).is_null() | pl.col(_RAW + k).is_in(values)
+                # the raw values of this column that normalise to nothing
+                values = named.filter(pl.col(k).is_null())[_RAW + k].drop_nulls().unique()
+                slow = slow | pl.col(_RAW + k).is_null() | pl.col(_RAW + k).is_in(values.to_list())
         if unread:
             slow = slow | (pl.col("_class") == 2)
     return _Fast(summary, int(totals["_rows"] or 0), int(totals["good"] or 0), slow)
