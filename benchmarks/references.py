@@ -14,9 +14,12 @@ SELL; ε = 1e-4. Unlike flowterm they trust the file: no row is validated, nothi
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 import polars as pl
+
+if TYPE_CHECKING:
+    from flowterm.core.catalog import DataFile
 
 EPS: Final = 1e-4
 UPPER: Final = 0.70
@@ -170,16 +173,23 @@ def polars_floor(path: Path) -> pl.DataFrame:
     )
 
 
+def option_file(path: Path, data_dir: Path) -> DataFile:
+    """The catalog entry of the option-prints file ``path`` (sniffed from its schema)."""
+    from flowterm.core.catalog import data_file, session_date
+    from flowterm.core.sniff import Detected, sniff_file
+
+    sniffed = sniff_file(path)
+    assert isinstance(sniffed, Detected), sniffed
+    rel = path.relative_to(data_dir).as_posix()
+    return data_file(path, rel, sniffed, session_date(path.parent.name))
+
+
 def flowterm_decomposition(path: Path, data_dir: Path) -> pl.DataFrame:
     """flowterm's own path from the file: read (validated, summarised) and the per-ticker flow."""
-    from flowterm.core.catalog import scan_catalog
     from flowterm.core.flow import flow_from_summary
-    from flowterm.core.schema import Kind
     from flowterm.core.tape import TapeParams, read_tape
 
-    rel = path.relative_to(data_dir).as_posix()
-    catalog = scan_catalog(data_dir)
-    source = next(f for f in catalog.of_kind(Kind.OPTION_PRINTS) if f.rel == rel)
+    source = option_file(path, data_dir)
     result = read_tape(source, params=TapeParams())
     assert result.tape is not None, result.error
     tickers = flow_from_summary(result.tape.summary.sums).tickers
