@@ -96,7 +96,16 @@ from .regime import RegimeParams, RegimeSnapshot, Rule, regime_snapshot
 from .schema import Kind
 from .settings import describe, load_settings
 from .sides import SideParams
-from .tape import TAPE_KINDS, TapeParams, TapeSummary, fast_path_applies, read_tape, reusable
+from .tape import (
+    SPLITS_SCHEMA,
+    TAPE_KINDS,
+    SpotMap,
+    TapeParams,
+    TapeSummary,
+    fast_path_applies,
+    read_tape,
+    reusable,
+)
 from .tape import fold as fold_tape
 from .tape import rows as tape_rows
 from .tickers import TickerParams, divergence_days, votes
@@ -403,6 +412,7 @@ def read_inputs(
     sessions: Collection[date] | None = None,
     catalog: Catalog | None = None,
     live: bool = False,
+    spot_session: date | None = None,
 ) -> Inputs:
     """Read the files of ``data_dir`` once. Raises ``CatalogError`` / ``SettingsError`` when
     the folder or its flowterm.toml cannot be used; never raises on bad rows.
@@ -413,7 +423,9 @@ def read_inputs(
     a print tape that only grew is read from where it stopped, and a file that cannot be read
     now keeps its last good rows (listed in ``stale`` and in ``errors``). ``live`` (the app
     following a folder) leaves an unterminated last line of a CSV that is being written for
-    the next read (``Inputs.held_back``); one-shot reads use it.
+    the next read (``Inputs.held_back``); one-shot reads use it. The off-exchange prints of
+    ``spot_session`` are split against that session's spots while read instead of kept by
+    price (``tape.SpotMap``; the latest session, which is read most and only ever needs that).
     """
     catalog = catalog if catalog is not None else scan_catalog(data_dir)
     settings = load_settings(catalog.settings, DEFAULTS)
@@ -422,37 +434,10 @@ def read_inputs(
         f for f in catalog.files if wanted is None or f.session is None or f.session in wanted
     ]
     params = TapeParams.of(settings)
-    reads = [_read(f, previous, params, live) for f in chosen]
-    companions = {r.source.rel: stamp for r, stamp, _ in reads if stamp}
-    if previous is not None:
-        # a file the catalog could not even sniff now (a truncated Parquet footer) keeps its
-        # last good rows too
-        for skipped in catalog.unreadable:
-            day = _session_of(skipped.rel)
-            if wanted is not None and day is not None and day not in wanted:
-                continue
-            before = previous.results.get(skipped.rel)
-            if before is not None and before.good_rows > 0:
-                failed = replace(before, error=f"{skipped.rel}: {skipped.reason}")
-                reads.append((failed, (), True))
-    results = [r for r, _, _ in reads]
-    stale = tuple(r.source.rel for r, _, was_stale in reads if was_stale)
-    by_kind: dict[Kind, list[FileResult]] = {}
-    tapes: dict[tuple[Kind, date], list[FileResult]] = {}
-    for r in results:
-        if r.source.session is None:
-            by_kind.setdefault(r.kind, []).append(r)
-        elif r.kind not in TAPE_KINDS:
-            tapes.setdefault((r.kind, r.source.session), []).append(r)
-    rejects = [r.rejects for r in results if not r.rejects.is_empty()]
-    found = [r.error for r in results if r.error is not None]
-    found += [f"{s.rel}: {s.reason}" for s in catalog.unreadable]
-    errors = tuple(dict.fromkeys(found))
-
-    def table(kind: Kind) -> pl.DataFrame:
-        return _stack(by_kind.get(kind, []), kind)
-
-    top = [r for r in results if r.source.session is None]
+    # the top-level files first: the daily bars give the spots a session's off-exchange
+    # volume is split against while it is read (``tape.SpotMap``)
+    top_reads = {f.rel: _read(f, previous, params, live) for f in chosen if f.session is None}
+    top = [r for r, _, _ in top_reads.values()]
     before = (
         [r for r in previous.results.values() if r.source.session is None]
         if previous is not None
@@ -464,6 +449,13 @@ def read_inputs(
         and len(top) == len(before)
         and all(a is b for a, b in zip(top, before, strict=True))
     )
+    top_by_kind: dict[Kind, list[FileResult]] = {}
+    for r in top:
+        top_by_kind.setdefault(r.kind, []).append(r)
+
+    def table(kind: Kind) -> pl.DataFrame:
+        return _stack(top_by_kind.get(kind, []), kind)
+
     if unchanged and previous is not None:
         # the same files: the same tables, and what earlier builds computed from them
         bars, macro, events = previous.bars, previous.macro, previous.events
@@ -474,6 +466,38 @@ def read_inputs(
         macro, events, sectors = table(Kind.MACRO), table(Kind.EVENTS), table(Kind.SECTORS)
         user_zones, analyst = table(Kind.ZONES), table(Kind.INPUTS)
         memo = {}
+    spot_params = params
+    if spot_session is not None and (wanted is None or spot_session in wanted):
+        spots = spot_from_bars(bars.lazy(), as_of=spot_session).collect()
+        spot_params = replace(params, spots=SpotMap.of(spots, spot_session))
+    session_reads = {
+        f.rel: _read(f, previous, spot_params if f.session == spot_session else params, live)
+        for f in chosen
+        if f.session is not None
+    }
+    reads = [top_reads.get(f.rel) or session_reads[f.rel] for f in chosen]
+    companions = {r.source.rel: stamp for r, stamp, _ in reads if stamp}
+    if previous is not None:
+        # a file the catalog could not even sniff now (a truncated Parquet footer) keeps its
+        # last good rows too
+        for skipped in catalog.unreadable:
+            day = _session_of(skipped.rel)
+            if wanted is not None and day is not None and day not in wanted:
+                continue
+            last = previous.results.get(skipped.rel)
+            if last is not None and last.good_rows > 0:
+                failed = replace(last, error=f"{skipped.rel}: {skipped.reason}")
+                reads.append((failed, (), True))
+    results = [r for r, _, _ in reads]
+    stale = tuple(r.source.rel for r, _, was_stale in reads if was_stale)
+    tapes: dict[tuple[Kind, date], list[FileResult]] = {}
+    for r in results:
+        if r.source.session is not None and r.kind not in TAPE_KINDS:
+            tapes.setdefault((r.kind, r.source.session), []).append(r)
+    rejects = [r.rejects for r in results if not r.rejects.is_empty()]
+    found = [r.error for r in results if r.error is not None]
+    found += [f"{s.rel}: {s.reason}" for s in catalog.unreadable]
+    errors = tuple(dict.fromkeys(found))
 
     return Inputs(
         catalog=catalog,
@@ -705,8 +729,8 @@ class _Day:
     classified: pl.LazyFrame
     #: The summary frames (``SUMMARY_FRAMES``), each with a ``_session`` column.
     frames: Mapping[str, pl.DataFrame]
-    #: Volume by price, in parts (``TapeSummary.levels``).
-    levels: tuple[pl.DataFrame, ...]
+    #: The §3.2 sums and §3.5 volume (by price in parts, or split against the spots).
+    dark: TapeSummary
 
 
 def _compute_day(inputs: Inputs, day: date) -> _Day:
@@ -736,7 +760,7 @@ def _compute_day(inputs: Inputs, day: date) -> _Day:
         "rejects": pl.concat(rejects) if rejects else pl.DataFrame(schema=REJECT_SCHEMA),
     }
     tagged = {name: _tagged(frame, day) for name, frame in frames.items()}
-    return _Day(day, flow, gamma, _classified(inputs, day), tagged, dark.levels)
+    return _Day(day, flow, gamma, _classified(inputs, day), tagged, dark)
 
 
 # ------------------------------------------------------------------------------------------
@@ -1910,6 +1934,11 @@ def _summary_keys(catalog: Catalog, settings: Mapping[str, Any]) -> dict[date, s
     }
 
 
+#: A part of the §3.5 window: volume by price ("levels") or already split ("splits"), and the
+#: sessions with counted prints it covers.
+_VolumePart = tuple[str, pl.DataFrame, frozenset[date]]
+
+
 def _window_levels(
     inputs: Inputs,
     store: HistoryCache,
@@ -1917,36 +1946,45 @@ def _window_levels(
     keys: Mapping[date, str],
     fresh: Iterable[_Day],
     window: int,
-) -> list[pl.DataFrame]:
-    """Dark-pool volume by price (in parts) of the last ``window`` sessions that have counted
-    prints (the §3.5 window ``volume_by_spot`` takes), fresh sessions from memory, others from
-    the cache (loaded once per key)."""
-    computed = {x.session: x.levels for x in fresh}
-    parts: list[pl.DataFrame] = []
+) -> list[_VolumePart]:
+    """Dark-pool volume (in parts) of the last ``window`` sessions that have counted prints (the
+    §3.5 window ``volume_by_spot`` takes), fresh sessions from memory, others from the cache
+    (loaded once per key)."""
+    computed = {x.session: x.dark for x in fresh}
+    parts: list[_VolumePart] = []
     found = 0
     for day in reversed(upto):
-        levels = computed.get(day)
-        if levels is None:
-            key = keys[day]
-            frame = _memo(
-                inputs,
-                f"levels {day}",
-                (key,),
-                lambda d=day, k=key: store.session_frame(LEVELS, d, k),
-            )
-            levels = (frame,) if frame is not None else ()
-        levels = tuple(f for f in levels if f.height)
-        if levels:
-            parts.extend(levels)
+        dark = computed.get(day)
+        here: list[_VolumePart] = []
+        if dark is not None and dark.splits is not None:
+            counted = dark.sums.filter(pl.col("prints") > 0)
+            if counted.height:
+                here.append(("splits", dark.splits, frozenset(counted["session"].unique())))
+        else:
+            if dark is not None:
+                levels = dark.levels
+            else:
+                key = keys[day]
+                frame = _memo(
+                    inputs,
+                    f"levels {day}",
+                    (key,),
+                    lambda d=day, k=key: store.session_frame(LEVELS, d, k),
+                )
+                levels = (frame,) if frame is not None else ()
+            here = [("levels", f, frozenset()) for f in levels if f.height]
+        if here:
+            parts.extend(here)
             found += 1
             if found == window:
                 break
     return parts
 
 
-def _by_spot(inputs: Inputs, parts: list[pl.DataFrame], target: date) -> pl.DataFrame:
-    """§3.5 volume above, below and at spot over the window's volume by price: each part is
-    split against the spots once (kept across live builds while the part is unchanged)."""
+def _by_spot(inputs: Inputs, parts: list[_VolumePart], target: date) -> pl.DataFrame:
+    """§3.5 volume above, below and at spot over the window's volume: each part by price is
+    split against the spots once (kept across live builds while the part is unchanged); a part
+    split while read is used as it is when its spots are today's."""
     params: DarkParams = inputs.settings["darkpool"]
     bars = inputs.bars
     spots = _memo(
@@ -1959,7 +1997,11 @@ def _by_spot(inputs: Inputs, parts: list[pl.DataFrame], target: date) -> pl.Data
     before = inputs.memo.get("splits", ((), {}))[1]
     now: dict[int, tuple[pl.DataFrame, pl.DataFrame, tuple[object, ...], frozenset[date]]] = {}
     splits, sessions = [], set()
-    for part in parts:
+    for kind, part, days in parts:
+        if kind == "splits":
+            splits.append(part)
+            sessions |= days
+            continue
         hit = before.get(id(part))
         deps = (spots, params)
         if (
@@ -1968,25 +2010,15 @@ def _by_spot(inputs: Inputs, parts: list[pl.DataFrame], target: date) -> pl.Data
             or not all(_same(a, b) for a, b in zip(hit[2], deps, strict=True))
         ):
             split = spot_splits(part.lazy(), spots.lazy(), params=params).collect()
-            days = frozenset(part["session"].unique().to_list())
-            hit = (part, split, deps, days)
+            hit = (part, split, deps, frozenset(part["session"].unique().to_list()))
         now[id(part)] = hit
         splits.append(hit[1])
         sessions |= hit[3]
     inputs.memo["splits"] = ((), now)
     frame = (
-        pl.concat(splits, how="vertical_relaxed")
+        pl.concat([f.select(SPLITS_SCHEMA.names()) for f in splits], how="vertical_relaxed")
         if splits
-        else pl.DataFrame(
-            schema={
-                "session": pl.Date,
-                "symbol": pl.String,
-                "spot": pl.Float64,
-                "above": pl.Float64,
-                "below": pl.Float64,
-                "at": pl.Float64,
-            }
-        )
+        else pl.DataFrame(schema=SPLITS_SCHEMA)
     )
     return volume_by_spot_from_splits(frame.lazy(), sessions, as_of=target, params=params).collect()
 
@@ -2051,10 +2083,16 @@ def build_snapshot(
                 sessions=inputs.read_sessions | needed,
                 catalog=catalog,
                 live=live,
+                spot_session=sessions[-1],
             )
     else:
         inputs = read_inputs(
-            data_dir, previous=previous, sessions=needed, catalog=catalog, live=live
+            data_dir,
+            previous=previous,
+            sessions=needed,
+            catalog=catalog,
+            live=live,
+            spot_session=sessions[-1],
         )
     t = _lap(timings, "read", t)
     # the target's gamma of every other underlying runs beside the rest of the build (Polars
@@ -2126,7 +2164,9 @@ def _build(
             keep=keys,
         )
         for x in clean:
-            levels = fold_sums(list(x.levels), LEVELS_SCHEMA, ("session", "symbol", "price"))
+            if x.dark.splits is not None:
+                continue  # split against today's spots only: summarised by price once past
+            levels = fold_sums(list(x.dark.levels), LEVELS_SCHEMA, ("session", "symbol", "price"))
             store.put_session_frame(LEVELS, x.session, keys[x.session], levels)
         store.prune_session_frames(LEVELS, keys)
     frames = {

@@ -49,6 +49,7 @@ from .darkpool import (
     dark_sums,
     fold_sums,
     non_contemporaneous,
+    spot_splits,
 )
 from .flow import (
     SUMMARY_KEYS,
@@ -95,16 +96,54 @@ _ENGINE: Final = "streaming"
 
 
 @dataclass(frozen=True, slots=True)
+class SpotMap:
+    """Each symbol's spot on ``as_of`` (its last close on or before it). Given one, the
+    off-exchange prints of the session are split above, below and at spot as they are read
+    (§3.5, ``darkpool.spot_splits``) instead of kept as volume by exact price: the split is all
+    that session's report needs, and the volume by price is the costliest sum of a tape."""
+
+    as_of: date
+    pairs: tuple[tuple[str, float], ...]
+
+    @classmethod
+    def of(cls, spots: pl.DataFrame, as_of: date) -> SpotMap:
+        """From ``darkpool.spot_from_bars`` output."""
+        rows = spots.select(pl.col("symbol").cast(pl.String), pl.col("spot").cast(pl.Float64))
+        return cls(as_of, tuple(sorted((str(a), float(b)) for a, b in rows.iter_rows())))
+
+    def frame(self) -> pl.DataFrame:
+        return pl.DataFrame(
+            {"symbol": [a for a, _ in self.pairs], "spot": [b for _, b in self.pairs]},
+            schema={"symbol": pl.String, "spot": pl.Float64},
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class TapeParams:
     """The settings a print summary depends on (a change means reading the tapes again)."""
 
     flow: FlowParams = field(default_factory=FlowParams)
     sides: SideParams = field(default_factory=SideParams)
     dark: DarkParams = field(default_factory=DarkParams)
+    #: Split off-exchange volume against these spots while reading (None: keep it by price).
+    spots: SpotMap | None = None
 
     @classmethod
-    def of(cls, settings: Mapping[str, Any]) -> TapeParams:
-        return cls(settings["flow"], settings["sides"], settings["darkpool"])
+    def of(cls, settings: Mapping[str, Any], spots: SpotMap | None = None) -> TapeParams:
+        return cls(settings["flow"], settings["sides"], settings["darkpool"], spots)
+
+
+#: Per session and symbol with a spot: the §3.5 volume above, below and at spot.
+SPLITS_SCHEMA: Final = pl.Schema(
+    {
+        "session": pl.Date(),
+        "symbol": pl.String(),
+        "spot": pl.Float64(),
+        "above": pl.Float64(),
+        "below": pl.Float64(),
+        "at": pl.Float64(),
+    }
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,6 +155,10 @@ class TapeSummary:
     #: Volume by price in parts (one per file or appended chunk), not added up: every use sums
     #: them anyway, and a part read once is split against the spot once (``snapshot``).
     levels: tuple[pl.DataFrame, ...] = ()
+    #: Instead of ``levels``, when read with a ``SpotMap``: the volume split against its spots
+    #: (``SPLITS_SCHEMA``), for the spots' ``as_of``.
+    splits: pl.DataFrame | None = None
+    spots: SpotMap | None = None
 
     def levels_frame(self) -> pl.DataFrame:
         """The volume by price as one frame (parts added up)."""
@@ -142,14 +185,35 @@ def _compact(levels: Sequence[pl.DataFrame]) -> tuple[pl.DataFrame, ...]:
     return (big, merged)
 
 
+def _fold_splits(parts: Sequence[pl.DataFrame]) -> pl.DataFrame:
+    frames = [p for p in parts if p.height]
+    if len(frames) == 1:
+        return frames[0]
+    if not frames:
+        return pl.DataFrame(schema=SPLITS_SCHEMA)
+    return (
+        pl.concat(frames)
+        .group_by("session", "symbol", maintain_order=True)
+        .agg(
+            pl.col("spot").first(), pl.col("above").sum(), pl.col("below").sum(), pl.col("at").sum()
+        )
+        .cast(dict(SPLITS_SCHEMA))
+    )
+
+
 def fold(kind: Kind, parts: Sequence[TapeSummary]) -> TapeSummary:
-    """The summary of every print of ``parts`` (sums added up per key)."""
+    """The summary of every print of ``parts`` (sums added up per key). Parts split against
+    different spots (or some by price) cannot be added up: the split is then left out
+    (``splits`` None) and the session's volume by price is read from its prints."""
     if kind is Kind.OPTION_PRINTS:
         return TapeSummary(fold_summaries([p.sums for p in parts]))
-    return TapeSummary(
-        fold_sums([p.sums for p in parts], DARK_SUMS_SCHEMA, ("session", "symbol")),
-        _compact([level for p in parts for level in p.levels]),
-    )
+    sums = fold_sums([p.sums for p in parts], DARK_SUMS_SCHEMA, ("session", "symbol"))
+    spots = {p.spots for p in parts}
+    if parts and len(spots) == 1 and None not in spots:
+        splits = [p.splits for p in parts if p.splits is not None]
+        if len(splits) == len(parts):
+            return TapeSummary(sums, (), _fold_splits(splits), parts[0].spots)
+    return TapeSummary(sums, _compact([level for p in parts for level in p.levels]))
 
 
 def summarise_rows(kind: Kind, rows: pl.LazyFrame, params: TapeParams, /) -> TapeSummary:
@@ -162,7 +226,11 @@ def summarise_rows(kind: Kind, rows: pl.LazyFrame, params: TapeParams, /) -> Tap
         [dark_sums(classified).cast(dict(DARK_SUMS_SCHEMA)), dark_levels(classified)],
         engine=_ENGINE,
     )
-    return TapeSummary(sums, (levels,))
+    if params.spots is None:
+        return TapeSummary(sums, (levels,))
+    splits = spot_splits(levels.lazy(), params.spots.frame().lazy(), params=params.dark)
+    frame = splits.select(SPLITS_SCHEMA.names()).cast(dict(SPLITS_SCHEMA)).collect()
+    return TapeSummary(sums, (), frame, params.spots)
 
 
 def fast_path_applies(kind: Kind, params: TapeParams) -> bool:
@@ -386,10 +454,12 @@ def _option_summary(
     return summary, named
 
 
-def _dark_groups(frame: pl.LazyFrame, keys: list[str]) -> pl.LazyFrame:
+def _dark_groups(
+    frame: pl.LazyFrame, keys: list[str], params: DarkParams, spots: SpotMap | None
+) -> pl.LazyFrame:
     good = pl.col("_class") == 0
     notional, side = pl.col("notional"), pl.col("_side")
-    return frame.group_by([_RAW + k for k in keys]).agg(
+    aggs = [
         pl.len().cast(pl.Int64).alias("_rows"),
         (pl.col("_class") == 1).sum().cast(pl.Int64).alias("_bad"),
         (pl.col("_class") == 2).sum().cast(pl.Int64).alias("_blank"),
@@ -397,7 +467,26 @@ def _dark_groups(frame: pl.LazyFrame, keys: list[str]) -> pl.LazyFrame:
         _when(good & (side == 1), notional).sum().alias("_buy"),
         _when(good & (side == -1), notional).sum().alias("_sell"),
         _when(good & (side == 0), notional).sum().alias("_unknown"),
-    )
+    ]
+    if spots is not None:
+        # §3.5 against the spot of the row's raw symbol (a raw symbol that differs from its
+        # normalised form has no spot here: its rows go through the canonical path)
+        spot_map = spots.frame().lazy().rename({"symbol": _RAW + "symbol", "spot": "_spot"})
+        frame = frame.with_columns(pl.col(_RAW + "symbol").cast(pl.String)).join(
+            spot_map, on=_RAW + "symbol", how="left"
+        )
+        measure = pl.col("size") if params.volume_measure == "shares" else notional
+        price, spot, band = pl.col("price"), pl.col("_spot"), params.spot_band
+        above = price > spot * (1 + band)
+        below = price < spot * (1 - band)
+        priced = good & spot.is_not_null()
+        aggs += [
+            _when(priced & above, measure).sum().alias("_above"),
+            _when(priced & below, measure).sum().alias("_below"),
+            _when(priced & ~above & ~below, measure).sum().alias("_at"),
+            (good & spot.is_null()).sum().cast(pl.Int64).alias("_spotless"),
+        ]
+    return frame.group_by([_RAW + k for k in keys]).agg(aggs)
 
 
 def _dark_levels_raw(frame: pl.LazyFrame, keys: list[str], params: DarkParams) -> pl.LazyFrame:
@@ -413,12 +502,23 @@ def _dark_levels_raw(frame: pl.LazyFrame, keys: list[str], params: DarkParams) -
 
 
 def _dark_summary(
-    groups: pl.DataFrame, levels: pl.DataFrame, session: date, params: TapeParams
+    groups: pl.DataFrame, levels: pl.DataFrame | None, session: date, params: TapeParams
 ) -> tuple[TapeSummary, pl.DataFrame]:
     symbol = _key_text(groups, "symbol").str.to_uppercase()
     named = groups.with_columns(
         symbol.alias("symbol"), _key_text(groups, "conditions").alias("conditions")
     ).with_columns(pl.col("symbol").is_not_null().alias("_key_ok"))
+    spots = params.spots
+    if spots is not None:
+        # a raw symbol whose spot was missed only because it is not written normalised: its
+        # rows take the canonical path (as if its text were bad)
+        known = [a for a, _ in spots.pairs]
+        missed = (
+            (pl.col("_spotless") > 0)
+            & pl.col("symbol").is_in(known)
+            & (pl.col("symbol") != pl.col(_RAW + "symbol").cast(pl.String))
+        )
+        named = named.with_columns((pl.col("_key_ok") & ~missed).alias("_key_ok"))
     excluded = non_contemporaneous(params=params.dark)
     rows = named.filter(pl.col("_key_ok") & (pl.col("_good") > 0)).with_columns(
         pl.lit(session, pl.Date).alias("session"),
@@ -434,6 +534,24 @@ def _dark_summary(
         .agg(values)
         .cast(dict(DARK_SUMS_SCHEMA))
     )
+    if spots is not None or levels is None:
+        assert spots is not None
+        kept = rows.filter(~excluded)
+        split = (
+            kept.group_by("session", "symbol")
+            .agg(pl.col("_above").sum(), pl.col("_below").sum(), pl.col("_at").sum())
+            .join(spots.frame(), on="symbol", how="inner")
+            .select(
+                "session",
+                "symbol",
+                "spot",
+                pl.col("_above").alias("above"),
+                pl.col("_below").alias("below"),
+                pl.col("_at").alias("at"),
+            )
+            .cast(dict(SPLITS_SCHEMA))
+        )
+        return TapeSummary(sums, (), split, spots), named
     by_symbol = levels.with_columns(
         _text(pl.col(_RAW + "symbol")).str.to_uppercase().alias("symbol")
     ).filter(pl.col("symbol").is_not_null())
@@ -463,9 +581,17 @@ def _fast(
         (groups,) = pl.collect_all([_option_groups(frame, keys)], engine=_ENGINE)
         sums, named = _option_summary(groups, session, params)
         summary = TapeSummary(sums)
+    elif params.spots is not None:
+        (groups,) = pl.collect_all(
+            [_dark_groups(frame, keys, params.dark, params.spots)], engine=_ENGINE
+        )
+        summary, named = _dark_summary(groups, None, session, params)
     else:
         groups, levels = pl.collect_all(
-            [_dark_groups(frame, keys), _dark_levels_raw(frame, keys, params.dark)],
+            [
+                _dark_groups(frame, keys, params.dark, None),
+                _dark_levels_raw(frame, keys, params.dark),
+            ],
             engine=_ENGINE,
         )
         summary, named = _dark_summary(groups, levels, session, params)
@@ -484,8 +610,12 @@ def _fast(
         slow = pl.col("_class") == 1
         for k in keys:
             if k in ("underlying", "right", "symbol"):
-                # the raw values of this column that normalise to nothing
-                values = named.filter(pl.col(k).is_null())[_RAW + k].drop_nulls().unique()
+                # the raw values of this column that normalise to nothing (or, for a symbol
+                # split against spots, that are not written as their spot's symbol)
+                unusable = pl.col(k).is_null()
+                if k == "symbol" and params.spots is not None:
+                    unusable = unusable | (~pl.col("_key_ok") & (pl.col("_good") > 0))
+                values = named.filter(unusable)[_RAW + k].drop_nulls().unique()
                 slow = slow | pl.col(_RAW + k).is_null() | pl.col(_RAW + k).is_in(values.to_list())
         if unread:
             slow = slow | (pl.col("_class") == 2)
@@ -931,9 +1061,11 @@ def rows(result: FileResult, /) -> pl.LazyFrame:
 __all__ = [
     "KEEP_ROWS",
     "QUIET_SECONDS",
+    "SPLITS_SCHEMA",
     "STREAM_BYTES",
     "TAPE_KINDS",
     "CsvCursor",
+    "SpotMap",
     "TapeParams",
     "TapeState",
     "TapeSummary",

@@ -15,6 +15,7 @@ import shutil
 import sys
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -414,6 +415,16 @@ def test_the_fast_path_sums_what_the_canonical_path_sums(
         fast.tape.summary.sums.sort(keys), expected.sums.sort(keys), check_exact=False
     )
     if kind is Kind.OFFEX_PRINTS:
+        # split against spots while read: the same as splitting the exact volume by price
+        spots = tape.SpotMap(SESSION, (("QQQ", 580.0), ("SPY", 650.01)))
+        with_spots = replace(params, spots=spots)
+        split = tape.read_tape(source, params=with_spots).tape
+        assert split is not None and split.summary.splits is not None
+        exact_split = tape.summarise_rows(kind, exact.frame.lazy(), with_spots).splits
+        assert exact_split is not None
+        assert_frame_equal(
+            split.summary.splits.sort("symbol"), exact_split.sort("symbol"), check_exact=False
+        )
         level_keys = ["session", "symbol", "price"]
         assert_frame_equal(
             fast.tape.summary.levels_frame().sort(level_keys),
