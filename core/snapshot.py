@@ -243,16 +243,68 @@ def _memo(inputs: Inputs, name: str, deps: tuple[object, ...], compute: Callable
     """``compute()``, or its value from an earlier build whose ``deps`` were the same objects
     (frames read from unchanged files are the same objects from build to build) or equal
     values (dates, settings)."""
-    hit = inputs.memo.get(name)
+    return _memo_in(inputs.memo, name, deps, compute)
+
+
+def _memo_in(
+    memo: dict[str, tuple[tuple[object, ...], Any]],
+    name: str,
+    deps: tuple[object, ...],
+    compute: Callable[[], _T],
+) -> _T:
+    hit = memo.get(name)
     if (
         hit is not None
         and len(hit[0]) == len(deps)
         and all(_same(a, b) for a, b in zip(hit[0], deps, strict=True))
     ):
-        return hit[1]  # type: ignore[no-any-return]
+        value = hit[1]
+        if isinstance(value, Future):  # started beside the reading (``_prefetch``)
+            value = value.result()
+            memo[name] = (deps, value)
+        return value  # type: ignore[no-any-return]
     value = compute()
-    inputs.memo[name] = (deps, value)
+    memo[name] = (deps, value)
     return value
+
+
+def _bar_indicators(bars: pl.DataFrame, p: IndicatorParams) -> dict[str, pl.DataFrame]:
+    lazy = bars.lazy()
+    breadth_, rsi, rvol, doji = pl.collect_all(
+        [
+            breadth(lazy, params=p),
+            with_rsi(lazy, params=p),
+            relative_volume(lazy, params=p),
+            gravestone_doji(lazy, params=p),
+        ]
+    )
+    return {"breadth": breadth_, "rsi": rsi, "rvol": rvol, "doji": doji}
+
+
+def _prefetch(
+    memo: dict[str, tuple[tuple[object, ...], Any]],
+    bars: pl.DataFrame,
+    settings: Mapping[str, Any],
+    pool: ThreadPoolExecutor,
+) -> None:
+    """Start what the report computes from the daily bars alone in ``pool``, while the tapes
+    are read (Polars works without the GIL); ``_memo`` picks the results up."""
+    s = settings
+    jobs: dict[str, tuple[tuple[object, ...], Callable[[], object]]] = {
+        "indicators": ((bars, s["indicators"]), lambda: _bar_indicators(bars, s["indicators"])),
+        "trend": ((bars, s["trend"]), lambda: adx(bars.lazy(), params=s["trend"]).collect()),
+        "fast_tape": (
+            (bars, s["darkpool"]),
+            lambda: fast_tape(bars.lazy(), params=s["darkpool"]).collect().lazy(),
+        ),
+        "returns": ((bars,), lambda: _returns(bars)),
+        "holidays": ((bars,), lambda: tuple(_holidays(bars))),
+    }
+    for name, (deps, job) in jobs.items():
+        hit = memo.get(name)
+        if hit is not None and all(_same(a, b) for a, b in zip(hit[0], deps, strict=True)):
+            continue
+        memo[name] = (deps, pool.submit(job))
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -413,6 +465,7 @@ def read_inputs(
     catalog: Catalog | None = None,
     live: bool = False,
     spot_session: date | None = None,
+    pool: ThreadPoolExecutor | None = None,
 ) -> Inputs:
     """Read the files of ``data_dir`` once. Raises ``CatalogError`` / ``SettingsError`` when
     the folder or its flowterm.toml cannot be used; never raises on bad rows.
@@ -426,6 +479,8 @@ def read_inputs(
     the next read (``Inputs.held_back``); one-shot reads use it. The off-exchange prints of
     ``spot_session`` are split against that session's spots while read instead of kept by
     price (``tape.SpotMap``; the latest session, which is read most and only ever needs that).
+    With a ``pool``, what the report computes from the daily bars starts there while the tapes
+    are read.
     """
     catalog = catalog if catalog is not None else scan_catalog(data_dir)
     settings = load_settings(catalog.settings, DEFAULTS)
@@ -466,6 +521,8 @@ def read_inputs(
         macro, events, sectors = table(Kind.MACRO), table(Kind.EVENTS), table(Kind.SECTORS)
         user_zones, analyst = table(Kind.ZONES), table(Kind.INPUTS)
         memo = {}
+    if pool is not None:
+        _prefetch(memo, bars, settings, pool)
     spot_params = params
     if spot_session is not None and (wanted is None or spot_session in wanted):
         spots = spot_from_bars(bars.lazy(), as_of=spot_session).collect()
@@ -822,20 +879,8 @@ def _indicators(
     inputs: Inputs, intraday: pl.DataFrame, pcr: pl.DataFrame
 ) -> dict[str, pl.DataFrame]:
     p: IndicatorParams = inputs.settings["indicators"]
-    bars = inputs.bars.lazy()
-
-    def from_bars() -> dict[str, pl.DataFrame]:
-        breadth_, rsi, rvol, doji = pl.collect_all(
-            [
-                breadth(bars, params=p),
-                with_rsi(bars, params=p),
-                relative_volume(bars, params=p),
-                gravestone_doji(bars, params=p),
-            ]
-        )
-        return {"breadth": breadth_, "rsi": rsi, "rvol": rvol, "doji": doji}
-
-    out = dict(_memo(inputs, "indicators", (inputs.bars, p), from_bars))
+    bars = inputs.bars
+    out = dict(_memo(inputs, "indicators", (bars, p), lambda: _bar_indicators(bars, p)))
     if not intraday.is_empty():
         out["smi"] = smart_money_index(intraday.lazy(), params=p).collect()
     if not pcr.is_empty():
@@ -2075,30 +2120,32 @@ def build_snapshot(
     hits = {d for d in loaded.keys if d != target and store.has_session_frame(LEVELS, d, keys[d])}
     misses = [d for d in upto if d != target and d not in hits]
     needed = {target, *misses}
-    if inputs is not None:
-        if inputs.read_sessions is not None and not needed <= inputs.read_sessions:
+    # the bar-derived frames and the target's gamma of every other underlying run beside the
+    # reading and the rest of the build (Polars works without the GIL)
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="flowterm-beside")
+    try:
+        if inputs is not None:
+            if inputs.read_sessions is not None and not needed <= inputs.read_sessions:
+                inputs = read_inputs(
+                    data_dir,
+                    previous=inputs,
+                    sessions=inputs.read_sessions | needed,
+                    catalog=catalog,
+                    live=live,
+                    spot_session=sessions[-1],
+                    pool=pool,
+                )
+        else:
             inputs = read_inputs(
                 data_dir,
-                previous=inputs,
-                sessions=inputs.read_sessions | needed,
+                previous=previous,
+                sessions=needed,
                 catalog=catalog,
                 live=live,
                 spot_session=sessions[-1],
+                pool=pool,
             )
-    else:
-        inputs = read_inputs(
-            data_dir,
-            previous=previous,
-            sessions=needed,
-            catalog=catalog,
-            live=live,
-            spot_session=sessions[-1],
-        )
-    t = _lap(timings, "read", t)
-    # the target's gamma of every other underlying runs beside the rest of the build (Polars
-    # works without the GIL); only the convergence underlying's is needed before the end
-    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="flowterm-gamma")
-    try:
+        t = _lap(timings, "read", t)
         return _build(
             data_dir,
             inputs,
