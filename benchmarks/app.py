@@ -42,41 +42,48 @@ def first_paint(data: Path | None, runs: int) -> list[float]:
 
 
 async def _key_latency(data: Path, presses: int) -> dict[str, Any]:
-    from textual.widgets import TabbedContent
-
+    """Cursor keys (j/k) sent while a rebuild of ``data`` runs in the worker: seconds from the
+    key event being posted to its action running (the build runs in a thread)."""
     from flowterm.tui.app import FlowtermApp
     from flowterm.tui.messages import DataChanged
 
     app = FlowtermApp(data, watch=False)
+    handled: list[float] = []
+    action = app.action_cursor
+
+    def timed(direction: str) -> None:
+        handled.append(time.perf_counter())
+        action(direction)
+
+    app.action_cursor = timed  # type: ignore[method-assign]
     latencies: list[float] = []
     during = 0
     async with app.run_test(size=(120, 40)) as pilot:
         while app.snapshot is None:
             await asyncio.sleep(0.01)
         await pilot.pause()
-        tabs = app.query_one(TabbedContent)
-        keys = ["2", "3", "1", "4"]
         rounds = 0
         while len(latencies) < presses and rounds < 20:
             rounds += 1
             app.post_message(DataChanged(frozenset()))  # a recompute starts in the worker
-            await asyncio.sleep(0.05)
+            await asyncio.sleep(0.02)
             while app._scheduler.running is not None and len(latencies) < presses:
-                key = keys[len(latencies) % len(keys)]
-                want = {"1": "regime", "2": "zones", "3": "flow", "4": "darkpool"}[key]
+                count = len(handled)
                 start = time.perf_counter()
-                await pilot.press(key)
-                while tabs.active != want:
-                    await asyncio.sleep(0.001)
-                latencies.append(time.perf_counter() - start)
+                app.simulate_key("j" if len(latencies) % 2 == 0 else "k")
+                while len(handled) == count:
+                    await asyncio.sleep(0.0005)
+                latencies.append(handled[-1] - start)
                 during += app._scheduler.running is not None
-                await asyncio.sleep(0.08)
+                await asyncio.sleep(0.05)
             while app._scheduler.running is not None:
                 await asyncio.sleep(0.01)
     return {"latencies": latencies, "pressed_during_build": during}
 
 
 async def _drill(rows: int) -> dict[str, Any]:
+    """A 100,000-print drill-down: seconds from a key to its action done (page down: the next
+    200 rows formatted and shown; cursor down: one row)."""
     import polars as pl
 
     from flowterm.core.paths import bundled_data_dir
@@ -98,14 +105,28 @@ async def _drill(rows: int) -> dict[str, Any]:
         await pilot.pause()
         table = app.screen.query_one(FrameTable)
         opened = time.perf_counter() - start
-        for _ in range(30):
-            start = time.perf_counter()
-            await pilot.press("pagedown")
-            pages.append(time.perf_counter() - start)
-        for _ in range(30):
-            start = time.perf_counter()
-            await pilot.press("down")
-            moves.append(time.perf_counter() - start)
+        done: list[float] = []
+        page, down = table.action_page, table.action_cursor_down
+
+        def timed_page(step: int) -> None:
+            page(step)
+            done.append(time.perf_counter())
+
+        def timed_down() -> None:
+            down()
+            done.append(time.perf_counter())
+
+        table.action_page = timed_page  # type: ignore[method-assign]
+        table.action_cursor_down = timed_down  # type: ignore[method-assign]
+        for key, out in (("pagedown", pages), ("down", moves)):
+            for _ in range(30):
+                count = len(done)
+                start = time.perf_counter()
+                app.simulate_key(key)
+                while len(done) == count:
+                    await asyncio.sleep(0.0005)
+                out.append(done[-1] - start)
+                await pilot.pause()
         start = time.perf_counter()
         await pilot.press("right", "o")  # sort the whole frame by the next column
         sort = time.perf_counter() - start
