@@ -80,6 +80,7 @@ from .history import (
     file_stamp,
     settings_fingerprint,
     summary_key,
+    top_files_key,
 )
 from .indicators import (
     IndicatorParams,
@@ -281,6 +282,32 @@ def _bar_indicators(bars: pl.DataFrame, p: IndicatorParams) -> dict[str, pl.Data
     return {"breadth": breadth_, "rsi": rsi, "rvol": rvol, "doji": doji}
 
 
+def _prefetch_gamma(
+    memo: dict[str, tuple[tuple[object, ...], Any]],
+    day: date,
+    settings: Mapping[str, Any],
+    reads: Mapping[str, tuple[FileResult, Any, bool]],
+    pool: ThreadPoolExecutor,
+) -> None:
+    """Start ``day``'s dealer gamma (the convergence underlying's, then the others') in
+    ``pool`` once its chain files are read; ``_gamma`` picks the results up."""
+    files = [r for r, _, _ in reads.values() if r.kind is Kind.CHAIN and r.source.session == day]
+    if not files:
+        return
+    params: GammaParams = settings["gamma"]
+    underlying = settings["convergence"].gamma_underlying
+    chain = _stack(files, Kind.CHAIN)
+    for only, exclude in (((underlying,), ()), (None, (underlying,))):
+        name, deps = _gamma_memo(day, only, exclude, params, files)
+        hit = memo.get(name)
+        if hit is not None and all(_same(a, b) for a, b in zip(hit[0], deps, strict=True)):
+            continue
+        memo[name] = (
+            deps,
+            pool.submit(_gamma_of, chain, only, exclude, params),
+        )
+
+
 def _prefetch(
     memo: dict[str, tuple[tuple[object, ...], Any]],
     bars: pl.DataFrame,
@@ -450,6 +477,46 @@ def _read(
     return result, stamp, False
 
 
+def _cached_top(files: list[DataFile], store: HistoryCache) -> list[FileResult] | None:
+    """The top-level files as parsed by an earlier run (the files unchanged), or None."""
+    if not files:
+        return None
+    frames = store.top_files(top_files_key(files))
+    if frames is None:
+        return None
+    rejects = frames["rejects"]
+    by_file: dict[str, pl.DataFrame] = {}
+    for kind in {f.kind for f in files}:
+        frame = frames.get(kind.value)
+        if frame is None:
+            return None
+        for (rel,), part in frame.partition_by("_rel", as_dict=True).items():
+            by_file[str(rel)] = part.drop("_rel")
+    reject_parts = {
+        str(rel): part for (rel,), part in rejects.partition_by("file", as_dict=True).items()
+    }
+    return [
+        FileResult(
+            f,
+            by_file.get(f.rel, empty_frame(f.kind)),
+            reject_parts.get(f.rel, pl.DataFrame(schema=REJECT_SCHEMA)),
+        )
+        for f in files
+    ]
+
+
+def _store_top(files: list[DataFile], results: list[FileResult], store: HistoryCache) -> None:
+    frames: dict[str, list[pl.DataFrame]] = {}
+    for r in results:
+        frames.setdefault(r.kind.value, []).append(
+            r.frame.with_columns(pl.lit(r.source.rel).alias("_rel"))
+        )
+    out = {k: pl.concat(v, how="vertical_relaxed") for k, v in frames.items()}
+    rejects = [r.rejects for r in results if r.rejects.height]
+    out["rejects"] = pl.concat(rejects) if rejects else pl.DataFrame(schema=REJECT_SCHEMA)
+    store.put_top_files(top_files_key(files), out)
+
+
 def _session_of(rel: str) -> date | None:
     """The session folder a path (relative to the data folder) sits in, if any."""
     head, sep, _ = rel.partition("/")
@@ -466,6 +533,7 @@ def read_inputs(
     live: bool = False,
     spot_session: date | None = None,
     pool: ThreadPoolExecutor | None = None,
+    store: HistoryCache | None = None,
 ) -> Inputs:
     """Read the files of ``data_dir`` once. Raises ``CatalogError`` / ``SettingsError`` when
     the folder or its flowterm.toml cannot be used; never raises on bad rows.
@@ -480,7 +548,8 @@ def read_inputs(
     ``spot_session`` are split against that session's spots while read instead of kept by
     price (``tape.SpotMap``; the latest session, which is read most and only ever needs that).
     With a ``pool``, what the report computes from the daily bars starts there while the tapes
-    are read.
+    are read. With a ``store``, the parsed top-level files (bars, macro, ...) are kept there
+    and taken from it while they are unchanged.
     """
     catalog = catalog if catalog is not None else scan_catalog(data_dir)
     settings = load_settings(catalog.settings, DEFAULTS)
@@ -491,7 +560,14 @@ def read_inputs(
     params = TapeParams.of(settings)
     # the top-level files first: the daily bars give the spots a session's off-exchange
     # volume is split against while it is read (``tape.SpotMap``)
-    top_reads = {f.rel: _read(f, previous, params, live) for f in chosen if f.session is None}
+    top_files = [f for f in chosen if f.session is None]
+    cached = _cached_top(top_files, store) if previous is None and store is not None else None
+    if cached is not None:
+        top_reads = {r.source.rel: (r, (), False) for r in cached}
+    else:
+        top_reads = {f.rel: _read(f, previous, params, live) for f in top_files}
+        if store is not None and all(r.error is None for r, _, _ in top_reads.values()):
+            _store_top(top_files, [r for r, _, _ in top_reads.values()], store)
     top = [r for r, _, _ in top_reads.values()]
     before = (
         [r for r in previous.results.values() if r.source.session is None]
@@ -527,11 +603,26 @@ def read_inputs(
     if spot_session is not None and (wanted is None or spot_session in wanted):
         spots = spot_from_bars(bars.lazy(), as_of=spot_session).collect()
         spot_params = replace(params, spots=SpotMap.of(spots, spot_session))
-    session_reads = {
-        f.rel: _read(f, previous, spot_params if f.session == spot_session else params, live)
-        for f in chosen
-        if f.session is not None
-    }
+    session_reads: dict[str, tuple[FileResult, tuple[tuple[str, int, int], ...], bool]] = {}
+    # chains first: the latest session's dealer gamma starts while its tapes are read
+    ordered = sorted(
+        (f for f in chosen if f.session is not None), key=lambda f: f.kind is not Kind.CHAIN
+    )
+    for f in ordered:
+        session_reads[f.rel] = _read(
+            f, previous, spot_params if f.session == spot_session else params, live
+        )
+        last_chain = f.kind is Kind.CHAIN and not any(
+            g.kind is Kind.CHAIN and g.session == spot_session and g.rel not in session_reads
+            for g in ordered
+        )
+        if (
+            pool is not None
+            and spot_session is not None
+            and f.session == spot_session
+            and (last_chain)
+        ):
+            _prefetch_gamma(memo, spot_session, settings, session_reads, pool)
     reads = [top_reads.get(f.rel) or session_reads[f.rel] for f in chosen]
     companions = {r.source.rel: stamp for r, stamp, _ in reads if stamp}
     if previous is not None:
@@ -623,27 +714,46 @@ def _flow(inputs: Inputs, day: date) -> FlowDay:
     )
 
 
+def _gamma_of(
+    chain: pl.DataFrame,
+    only: tuple[str, ...] | None,
+    exclude: tuple[str, ...],
+    params: GammaParams,
+) -> dict[str, GammaReport]:
+    if only is not None:
+        chain = chain.filter(pl.col("underlying").is_in(only))
+    if exclude:
+        chain = chain.filter(~pl.col("underlying").is_in(exclude))
+    if chain.is_empty():
+        return {}
+    return gamma_report(chain.lazy(), params=params)
+
+
+def _gamma_memo(
+    day: date,
+    only: tuple[str, ...] | None,
+    exclude: tuple[str, ...],
+    params: GammaParams,
+    files: Iterable[FileResult],
+) -> tuple[str, tuple[object, ...]]:
+    """The memo name and dependencies of a session's dealer gamma (``_gamma``)."""
+    return f"gamma {day} {only} {exclude}", (day, only, exclude, params, *files)
+
+
 def _gamma(
     inputs: Inputs, day: date, only: tuple[str, ...] | None, *, exclude: tuple[str, ...] = ()
 ) -> dict[str, GammaReport]:
     """Dealer gamma of ``day``'s chain: every underlying, only those in ``only``, or all but
     those in ``exclude`` (each underlying's figures depend on its own contracts only)."""
-
-    def compute() -> dict[str, GammaReport]:
-        chain = inputs.tape(Kind.CHAIN, day)
-        if only is not None:
-            chain = chain.filter(pl.col("underlying").is_in(only))
-        if exclude:
-            chain = chain.filter(~pl.col("underlying").is_in(exclude))
-        if chain.is_empty():
-            return {}
-        return gamma_report(chain.lazy(), params=inputs.settings["gamma"])
-
-    files = tuple(
-        r for r in inputs.results.values() if r.source.session == day and r.kind is Kind.CHAIN
+    params = inputs.settings["gamma"]
+    files = [r for r in inputs.results.values() if r.source.session == day and r.kind is Kind.CHAIN]
+    name, deps = _gamma_memo(day, only, exclude, params, files)
+    return _memo(
+        inputs,
+        name,
+        deps,
+        lambda: _gamma_of(inputs.tape(Kind.CHAIN, day), only, exclude, params),
     )
-    deps = (day, only, exclude, inputs.settings["gamma"], *files)
-    return _memo(inputs, f"gamma {day} {only} {exclude}", deps, compute)
 
 
 def _classified(inputs: Inputs, day: date) -> pl.LazyFrame:
@@ -2122,7 +2232,7 @@ def build_snapshot(
     needed = {target, *misses}
     # the bar-derived frames and the target's gamma of every other underlying run beside the
     # reading and the rest of the build (Polars works without the GIL)
-    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="flowterm-beside")
+    pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="flowterm-beside")
     try:
         if inputs is not None:
             if inputs.read_sessions is not None and not needed <= inputs.read_sessions:
@@ -2134,6 +2244,7 @@ def build_snapshot(
                     live=live,
                     spot_session=sessions[-1],
                     pool=pool,
+                    store=store,
                 )
         else:
             inputs = read_inputs(
@@ -2144,6 +2255,7 @@ def build_snapshot(
                 live=live,
                 spot_session=sessions[-1],
                 pool=pool,
+                store=store,
             )
         t = _lap(timings, "read", t)
         return _build(
