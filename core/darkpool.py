@@ -261,7 +261,7 @@ def dark_levels(classified: pl.LazyFrame, /) -> pl.LazyFrame:
         classified.filter(~pl.col("excluded"))
         .group_by("session", pl.col("symbol").cast(pl.String), "price")
         .agg(pl.col("size").sum(), pl.col("notional").sum())
-        .cast(dict(LEVELS_SCHEMA))
+        .cast(LEVELS_SCHEMA)
     )
 
 
@@ -275,7 +275,7 @@ def fold_sums(
     if len(frames) == 1:
         return frames[0]
     values = [pl.col(c).sum() for c in schema.names() if c not in keys]
-    return pl.concat(frames).group_by(keys, maintain_order=True).agg(values).cast(dict(schema))
+    return pl.concat(frames).group_by(keys, maintain_order=True).agg(values).cast(schema)
 
 
 def dark_days(

@@ -756,7 +756,7 @@ def summarise_prints(bucketed: pl.LazyFrame, /) -> pl.LazyFrame:
             pl.col("premium").sum().alias("premium_all"),
         )
         .select(SUMMARY_SCHEMA.names())
-        .cast(dict(SUMMARY_SCHEMA))
+        .cast(SUMMARY_SCHEMA)
     )
 
 
@@ -776,7 +776,7 @@ def fold_summaries(parts: Sequence[pl.DataFrame], /) -> pl.DataFrame:
         pl.concat(frames)
         .group_by(SUMMARY_KEYS, maintain_order=True)
         .agg(values)
-        .cast(dict(SUMMARY_SCHEMA))
+        .cast(SUMMARY_SCHEMA)
     )
 
 

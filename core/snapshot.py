@@ -562,6 +562,7 @@ def read_inputs(
     # volume is split against while it is read (``tape.SpotMap``)
     top_files = [f for f in chosen if f.session is None]
     cached = _cached_top(top_files, store) if previous is None and store is not None else None
+    top_reads: dict[str, tuple[FileResult, tuple[tuple[str, int, int], ...], bool]]
     if cached is not None:
         top_reads = {r.source.rel: (r, (), False) for r in cached}
     else:
@@ -776,7 +777,7 @@ def _dark_summary(inputs: Inputs, day: date) -> TapeSummary:
         return inputs.summary(Kind.OFFEX_PRINTS, day)
     classified = _classified(inputs, day)
     sums, levels = pl.collect_all(
-        [dark_sums(classified).cast(dict(DARK_SUMS_SCHEMA)), dark_levels(classified)],
+        [dark_sums(classified).cast(DARK_SUMS_SCHEMA), dark_levels(classified)],
         engine="streaming",
     )
     return TapeSummary(sums, (levels,))
@@ -2120,12 +2121,11 @@ def _window_levels(
                 levels = dark.levels
             else:
                 key = keys[day]
-                frame = _memo(
-                    inputs,
-                    f"levels {day}",
-                    (key,),
-                    lambda d=day, k=key: store.session_frame(LEVELS, d, k),
-                )
+
+                def load(d: date = day, k: str = key) -> pl.DataFrame | None:
+                    return store.session_frame(LEVELS, d, k)
+
+                frame = _memo(inputs, f"levels {day}", (key,), load)
                 levels = (frame,) if frame is not None else ()
             here = [("levels", f, frozenset()) for f in levels if f.height]
         if here:
@@ -2151,7 +2151,8 @@ def _by_spot(inputs: Inputs, parts: list[_VolumePart], target: date) -> pl.DataF
     before: dict[int, tuple[pl.DataFrame, pl.DataFrame, tuple[object, ...], frozenset[date]]]
     before = inputs.memo.get("splits", ((), {}))[1]
     now: dict[int, tuple[pl.DataFrame, pl.DataFrame, tuple[object, ...], frozenset[date]]] = {}
-    splits, sessions = [], set()
+    splits: list[pl.DataFrame] = []
+    sessions: set[date] = set()
     for kind, part, days in parts:
         if kind == "splits":
             splits.append(part)

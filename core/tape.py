@@ -35,7 +35,7 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
-from typing import Any, Final
+from typing import Any, Final, Literal
 
 import polars as pl
 
@@ -92,7 +92,7 @@ _FINGERPRINT_BYTES: Final = 256
 _HEAD_LIMIT: Final = 1 << 16
 #: Rows read from the top of a CSV to learn its timestamp layouts.
 LAYOUT_PROBE_ROWS: Final = 500
-_ENGINE: Final = "streaming"
+_ENGINE: Final[Literal["streaming"]] = "streaming"
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,7 +197,7 @@ def _fold_splits(parts: Sequence[pl.DataFrame]) -> pl.DataFrame:
         .agg(
             pl.col("spot").first(), pl.col("above").sum(), pl.col("below").sum(), pl.col("at").sum()
         )
-        .cast(dict(SPLITS_SCHEMA))
+        .cast(SPLITS_SCHEMA)
     )
 
 
@@ -223,13 +223,13 @@ def summarise_rows(kind: Kind, rows: pl.LazyFrame, params: TapeParams, /) -> Tap
         return TapeSummary(summarise_prints(bucketed).collect(engine=_ENGINE))
     classified = classify_dark_prints(rows, params=params.dark, side_params=params.sides)
     sums, levels = pl.collect_all(
-        [dark_sums(classified).cast(dict(DARK_SUMS_SCHEMA)), dark_levels(classified)],
+        [dark_sums(classified).cast(DARK_SUMS_SCHEMA), dark_levels(classified)],
         engine=_ENGINE,
     )
     if params.spots is None:
         return TapeSummary(sums, (levels,))
     splits = spot_splits(levels.lazy(), params.spots.frame().lazy(), params=params.dark)
-    frame = splits.select(SPLITS_SCHEMA.names()).cast(dict(SPLITS_SCHEMA)).collect()
+    frame = splits.select(SPLITS_SCHEMA.names()).cast(SPLITS_SCHEMA).collect()
     return TapeSummary(sums, (), frame, params.spots)
 
 
@@ -448,9 +448,7 @@ def _option_summary(
         _when(counted, pl.col("_after"), 0).alias("after_close"),
     )
     values = [pl.col(c).sum() for c in SUMMARY_SCHEMA.names() if c not in SUMMARY_KEYS]
-    summary = (
-        rows.group_by(SUMMARY_KEYS, maintain_order=True).agg(values).cast(dict(SUMMARY_SCHEMA))
-    )
+    summary = rows.group_by(SUMMARY_KEYS, maintain_order=True).agg(values).cast(SUMMARY_SCHEMA)
     return summary, named
 
 
@@ -530,9 +528,7 @@ def _dark_summary(
     )
     values = [pl.col(c).sum() for c in DARK_SUMS_SCHEMA.names() if c not in ("session", "symbol")]
     sums = (
-        rows.group_by("session", "symbol", maintain_order=True)
-        .agg(values)
-        .cast(dict(DARK_SUMS_SCHEMA))
+        rows.group_by("session", "symbol", maintain_order=True).agg(values).cast(DARK_SUMS_SCHEMA)
     )
     if spots is not None or levels is None:
         assert spots is not None
@@ -549,7 +545,7 @@ def _dark_summary(
                 pl.col("_below").alias("below"),
                 pl.col("_at").alias("at"),
             )
-            .cast(dict(SPLITS_SCHEMA))
+            .cast(SPLITS_SCHEMA)
         )
         return TapeSummary(sums, (), split, spots), named
     by_symbol = levels.with_columns(
@@ -561,7 +557,7 @@ def _dark_summary(
         )
     level_frame = by_symbol.select(
         pl.lit(session, pl.Date).alias("session"), "symbol", "price", "size", "notional"
-    ).cast(dict(LEVELS_SCHEMA))
+    ).cast(LEVELS_SCHEMA)
     return TapeSummary(sums, (level_frame,)), named
 
 
@@ -831,7 +827,7 @@ def _last_newline(handle: Any, start: int, end: int) -> int:
     while position > start:
         size = min(position - start, 1 << 16)
         handle.seek(position - size)
-        block = handle.read(size)
+        block: bytes = handle.read(size)
         at = block.rfind(b"\n")
         if at >= 0:
             return position - size + at + 1
