@@ -106,18 +106,30 @@ def _timed(fn: Callable[[], object], runs: int, *, warmup: int = 1) -> list[floa
     return out
 
 
+#: Runs a command and prints its peak RSS. A launcher of its own, because Linux carries a
+#: process's peak RSS across fork and exec: a child of this (large) benchmark process would
+#: report this process's peak, not its own.
+_LAUNCHER = (
+    "import os, subprocess, sys\n"
+    "child = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL)\n"
+    "_, status, usage = os.wait4(child.pid, 0)\n"
+    "print(usage.ru_maxrss, status, file=sys.stderr)\n"
+    "sys.exit(1 if status else 0)\n"
+)
+
+
 def _process(args: list[str], env: dict[str, str] | None = None) -> tuple[float, float]:
-    """Wall seconds and peak RSS (MB) of one child process."""
+    """Wall seconds and peak RSS (MB) of one child process (the launcher's start-up, ~20 ms,
+    is in the wall time)."""
     start = time.perf_counter()
-    child = subprocess.Popen(
-        args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=ROOT
+    done = subprocess.run(
+        [sys.executable, "-c", _LAUNCHER, *args], env=env, capture_output=True, text=True, cwd=ROOT
     )
-    _, status, usage = os.wait4(child.pid, 0)
     wall = time.perf_counter() - start
-    if status != 0:
-        err = child.stderr.read().decode() if child.stderr else ""
-        raise RuntimeError(f"{' '.join(args)} failed: {err[-2000:]}")
-    return wall, usage.ru_maxrss / 1024
+    if done.returncode != 0:
+        raise RuntimeError(f"{' '.join(args)} failed: {done.stderr[-2000:]}")
+    rss_kb = int(done.stderr.strip().splitlines()[-1].split()[0])
+    return wall, rss_kb / 1024
 
 
 def _machine() -> dict[str, str]:
