@@ -109,11 +109,14 @@ def raw_lazy(
     data: bytes | None = None,
     first_line: int | None = None,
     n_rows: int | None = None,
+    typed: bool = False,
 ) -> tuple[pl.LazyFrame, pl.Schema]:
     """The file as a LazyFrame with canonical column names (unconverted) and ``_line``.
 
     For a CSV file, ``data`` reads these bytes (data rows only, no header) instead of the file,
-    numbering them from line ``first_line``; ``n_rows`` reads only the first data rows."""
+    numbering them from line ``first_line``; ``n_rows`` reads only the first data rows;
+    ``typed`` has the CSV reader parse the numeric columns itself (much faster than text, but
+    collecting raises on the first value it cannot parse: read as text then)."""
     det = source.detected
     mapping = dict(det.mapping)
     if det.fmt not in ("csv", "parquet"):
@@ -136,7 +139,17 @@ def raw_lazy(
     # field spans several lines.
     headers = list(det.headers)
     names = [f"_c{i}" for i in range(len(headers))]
-    schema = dict.fromkeys([*names, "_extra"], pl.String())
+    schema: dict[str, pl.DataType] = dict.fromkeys([*names, "_extra"], pl.String())
+    if typed:
+        columns = {c.name: c for c in spec(det.kind).columns}
+        for i, h in enumerate(headers):
+            column = columns.get(mapping.get(h, ""))
+            if (
+                column is not None
+                and not column.timestamp
+                and column.dtype in (pl.Float64, pl.Int64)
+            ):
+                schema[names[i]] = column.dtype
     options: dict[str, Any] = {
         "has_header": False,
         "separator": det.separator,

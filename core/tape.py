@@ -658,14 +658,21 @@ def _read_streamed(
     schema: pl.Schema,
     layouts: Mapping[str, tuple[str, ...]],
     params: TapeParams,
+    text: tuple[pl.LazyFrame, pl.Schema] | None = None,
 ) -> _Read:
-    """The fast path over ``lf``, then the canonical path over the rows it set aside."""
+    """The fast path over ``lf``, then the canonical path over the rows it set aside (read from
+    ``text``, the same rows as text, when ``lf`` had the reader parse numbers)."""
     fast = _fast(lf, schema, source, layouts, params)
     if fast.slow is None:
         return _Read(
             fast.summary, None, pl.DataFrame(schema=REJECT_SCHEMA), fast.good_rows, fast.rows, False
         )
     rows = _slow_rows(lf, schema, source, layouts, params, fast.slow)
+    if text is not None:
+        # the set-aside rows as the file wrote them (a reject shows its raw text)
+        lines = rows.select(LINE).collect()[LINE]
+        lf, schema = text
+        rows = lf.filter(pl.col(LINE).is_in(lines.implode()))
     good, rejects, retried = collect_canonical(
         canonical_of(source, rows, schema, layouts=layouts), source
     )
@@ -913,8 +920,12 @@ def _read_csv(
                 and fast_path_applies(source.kind, params)
             ):
                 n_rows = None if complete == end else _count_lines(handle, consumed, complete)
-                lf, schema = raw_lazy(source, n_rows=n_rows)
-                read = _read_streamed(source, lf, schema, layouts, params)
+                text = raw_lazy(source, n_rows=n_rows)
+                try:  # the reader parses the numbers (fast) unless one does not parse
+                    lf, schema = raw_lazy(source, n_rows=n_rows, typed=True)
+                    read = _read_streamed(source, lf, schema, layouts, params, text)
+                except pl.exceptions.PolarsError:
+                    read = _read_streamed(source, *text, layouts, params)
             else:
                 read = _chunk(
                     source, handle, consumed, complete, header_line + records, layouts, params

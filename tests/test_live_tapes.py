@@ -389,10 +389,23 @@ HOSTILE_DARK = """ts,symbol,price,size,bid,ask,venue,conditions
 """
 
 
+#: Every number parses as a number (the reader parses them itself, then the rows with
+#: other problems are read again as text).
+PARSEABLE_OPTIONS = (
+    "\n".join(
+        line
+        for line in HOSTILE_OPTIONS.splitlines()
+        if '"1,000.00"' not in line and " 2.00 " not in line and ",2.5," not in line
+    )
+    + "\n"
+)
+
+
 @pytest.mark.parametrize(
     ("name", "text", "kind"),
     [
         ("options.csv", HOSTILE_OPTIONS, Kind.OPTION_PRINTS),
+        ("options.csv", PARSEABLE_OPTIONS, Kind.OPTION_PRINTS),
         ("darkpool.csv", HOSTILE_DARK, Kind.OFFEX_PRINTS),
     ],
 )
