@@ -361,7 +361,8 @@ def _write_doc(results: Results, machine: dict[str, str], args: argparse.Namespa
         "",
         "Written by `python -m benchmarks tape` (do not edit by hand: run it again). Every figure "
         f"is the median of {args.runs} runs after a warm-up, with the min–max of the runs. "
-        "The machine is shared: runs vary, so the spread is shown.",
+        "The machine is shared with other work (see the load averages): runs vary, so the "
+        "spread is shown, and the side decomposition's engines are timed in interleaved rounds.",
         "",
         f"Run: {datetime.now().strftime('%Y-%m-%d %H:%M')} · tapes: "
         f"{args.prints:,} option prints over 500 underlyings (Zipf-like), "
@@ -469,6 +470,7 @@ def run(argv: Sequence[str]) -> int:
             _history(results, args.history_folder, args.runs)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+    machine["load average at end"] = ", ".join(f"{x:.2f}" for x in os.getloadavg())
     if not args.no_doc:
         _write_doc(results, machine, args)
     missed = [f.name.strip() for f in results.figures if f.met is False]

@@ -265,11 +265,43 @@ def _session_bounds(session: date) -> tuple[datetime, datetime, datetime]:
     return start, end, at_close
 
 
-def _fast_value(col: Column, raw: pl.Expr, src: pl.DataType, layouts: tuple[str, ...]) -> pl.Expr:
+def _et_offset(session: date) -> timedelta | None:
+    """The UTC offset of America/New_York over the whole of ``session`` (None on the days the
+    clocks change)."""
+    start, end, _ = _session_bounds(session)
+    day = datetime(session.year, session.month, session.day)
+    first = day - start.replace(tzinfo=None)
+    last = day + timedelta(days=1) - end.replace(tzinfo=None)
+    return first if first == last else None
+
+
+def _naive_et(raw: pl.Expr, layouts: tuple[str, ...], session: date) -> pl.Expr | None:
+    """Naive ET text stamped on ``session`` → UTC by the day's fixed offset (the canonical
+    time-zone conversion per value is the costliest step of reading a CSV tape); a value on
+    another day is null here (it is rejected, with its reason, by the canonical path). None
+    when a layout carries an offset or the clocks change that day."""
+    offset = _et_offset(session)
+    if offset is None or not layouts or not all(x.startswith("naive:") for x in layouts):
+        return None
+    parsed = [raw.str.to_datetime(x[6:], strict=False, time_unit="ns") for x in layouts]
+    naive = parsed[0] if len(parsed) == 1 else pl.coalesce(parsed)
+    day = datetime(session.year, session.month, session.day)
+    on_day = (naive >= pl.lit(day)) & (naive < pl.lit(day + timedelta(days=1)))
+    utc = (naive - pl.lit(offset)).dt.replace_time_zone("UTC")
+    return pl.when(on_day).then(utc).otherwise(None)
+
+
+def _fast_value(
+    col: Column, raw: pl.Expr, src: pl.DataType, layouts: tuple[str, ...], session: date
+) -> pl.Expr:
     """The canonical value of a non-text column: the canonical conversion where it is a cast,
     a strict parse of text (no stripping or cleaning) where it is lenient. A value the strict
     parse misses is null here and the row goes to the canonical path."""
     if col.timestamp:
+        if src == pl.String:
+            fixed = _naive_et(raw, layouts, session)
+            if fixed is not None:
+                return fixed.cast(UTC_TS)
         return to_utc(raw, src, layouts).cast(UTC_TS)
     if isinstance(col.dtype, pl.Date):
         if src == pl.String:
@@ -318,7 +350,7 @@ def _prepared(
     )
     start, end, close = _session_bounds(session)
     values = [
-        _fast_value(c, pl.col(_RAW + c.name), schema[c.name], layouts.get(c.name, LAYOUTS))
+        _fast_value(c, pl.col(_RAW + c.name), schema[c.name], layouts.get(c.name, LAYOUTS), session)
         .cast(c.dtype)
         .alias(c.name)
         for c in numeric
