@@ -10,6 +10,7 @@ of off-exchange volume (§7). Nothing is rounded here.
 
 from __future__ import annotations
 
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
@@ -209,6 +210,74 @@ def _with_dark_figures(sums: pl.LazyFrame) -> pl.LazyFrame:
     )
 
 
+#: Per session and symbol, the sums ``dark_days`` is made of (they add up across part files).
+DARK_SUMS_SCHEMA: Final = pl.Schema(
+    {
+        "session": pl.Date(),
+        "symbol": pl.String(),
+        "at_ask": pl.Float64(),
+        "at_bid": pl.Float64(),
+        "mid": pl.Float64(),
+        "prints": pl.Int64(),
+        "excluded_prints": pl.Int64(),
+    }
+)
+#: Per session, symbol and exact price, the shares and notional of the counted prints (§3.5).
+LEVELS_SCHEMA: Final = pl.Schema(
+    {
+        "session": pl.Date(),
+        "symbol": pl.String(),
+        "price": pl.Float64(),
+        "size": pl.Float64(),
+        "notional": pl.Float64(),
+    }
+)
+
+
+def dark_sums(classified: pl.LazyFrame, /) -> pl.LazyFrame:
+    """Per ``session`` and ``symbol`` of ``classify_dark_prints`` output: the at-ask, at-bid and
+    mid notional of the counted prints, their count and the count of excluded prints
+    (``DARK_SUMS_SCHEMA``)."""
+    side = pl.col("side").cast(pl.String)
+    kept = ~pl.col("excluded")
+    return (
+        classified.group_by("session", "symbol")
+        .agg(
+            _notional_where(kept & (side == "BUY")).alias("at_ask"),
+            _notional_where(kept & (side == "SELL")).alias("at_bid"),
+            _notional_where(kept & (side == "UNKNOWN")).alias("mid"),
+            kept.sum().cast(pl.Int64).alias("prints"),
+            pl.col("excluded").sum().cast(pl.Int64).alias("excluded_prints"),
+        )
+        .with_columns(pl.col("symbol").cast(pl.String))
+    )
+
+
+def dark_levels(classified: pl.LazyFrame, /) -> pl.LazyFrame:
+    """Off-exchange volume by exact price per session and symbol, counted prints only: the §3.5
+    split above and below any spot is the same from these sums as from the prints
+    (``LEVELS_SCHEMA``)."""
+    return (
+        classified.filter(~pl.col("excluded"))
+        .group_by("session", pl.col("symbol").cast(pl.String), "price")
+        .agg(pl.col("size").sum(), pl.col("notional").sum())
+        .cast(LEVELS_SCHEMA)
+    )
+
+
+def fold_sums(
+    parts: Sequence[pl.DataFrame], schema: pl.Schema, keys: Sequence[str]
+) -> pl.DataFrame:
+    """Frames of sums (``DARK_SUMS_SCHEMA``, ``LEVELS_SCHEMA``) added up per ``keys``."""
+    frames = [p for p in parts if p.height]
+    if not frames:
+        return pl.DataFrame(schema=schema)
+    if len(frames) == 1:
+        return frames[0]
+    values = [pl.col(c).sum() for c in schema.names() if c not in keys]
+    return pl.concat(frames).group_by(keys, maintain_order=True).agg(values).cast(schema)
+
+
 def dark_days(
     classified: pl.LazyFrame,
     fast: pl.LazyFrame | None = None,
@@ -224,20 +293,7 @@ def dark_days(
 
     A symbol whose every print is excluded gets a row with zero notional (label UNRELIABLE).
     """
-    side = pl.col("side").cast(pl.String)
-    kept = ~pl.col("excluded")
-    sums = (
-        classified.group_by("session", "symbol")
-        .agg(
-            _notional_where(kept & (side == "BUY")).alias("at_ask"),
-            _notional_where(kept & (side == "SELL")).alias("at_bid"),
-            _notional_where(kept & (side == "UNKNOWN")).alias("mid"),
-            kept.sum().cast(pl.Int64).alias("prints"),
-            pl.col("excluded").sum().cast(pl.Int64).alias("excluded_prints"),
-        )
-        .with_columns(pl.col("symbol").cast(pl.String))
-    )
-    days = _with_dark_figures(sums)
+    days = _with_dark_figures(dark_sums(classified))
     if fast is None:
         days = days.with_columns(pl.lit(None, TAPE_DTYPE).alias("fast_tape"))
     else:
@@ -440,6 +496,64 @@ def volume_by_spot(
     )
 
 
+def spot_splits(
+    levels: pl.LazyFrame, spots: pl.LazyFrame, /, *, params: DarkParams
+) -> pl.LazyFrame:
+    """Per ``session`` and ``symbol`` of ``levels`` (volume by price, ``LEVELS_SCHEMA``) with a
+    spot: the measure printed above S·(1 + b), below S·(1 − b) and in between — what
+    ``volume_by_spot`` sums over its window, so that parts of the volume (files, appended
+    rows) are split once and added (``volume_by_spot_from_splits``)."""
+    measure = pl.col("size") if params.volume_measure == "shares" else pl.col("notional")
+    spot_map = spots.select(pl.col("symbol").cast(pl.String), pl.col("spot"))
+    priced = levels.with_columns(pl.col("symbol").cast(pl.String)).join(
+        spot_map, on="symbol", how="inner"
+    )
+    price, spot, band = pl.col("price"), pl.col("spot"), params.spot_band
+    above = price > spot * (1 + band)
+    below = price < spot * (1 - band)
+    return priced.group_by("session", "symbol").agg(
+        pl.col("spot").first(),
+        pl.when(above).then(measure).otherwise(0.0).sum().alias("above"),
+        pl.when(below).then(measure).otherwise(0.0).sum().alias("below"),
+        pl.when(~above & ~below).then(measure).otherwise(0.0).sum().alias("at"),
+    )
+
+
+def volume_by_spot_from_splits(
+    splits: pl.LazyFrame,
+    sessions: Collection[date],
+    /,
+    *,
+    as_of: date,
+    params: DarkParams = DarkParams(),
+) -> pl.LazyFrame:
+    """``volume_by_spot`` from ``spot_splits`` of the volume by price and the ``sessions``
+    that volume has prints in (the window is the last ``volume_window`` of those up to
+    ``as_of``, whether or not their symbols have a spot)."""
+    window = sorted((d for d in set(sessions) if d <= as_of), reverse=True)[: params.volume_window]
+    sums = (
+        splits.filter(pl.col("session").is_in(window))
+        .group_by("symbol")
+        .agg(
+            pl.col("spot").first(),
+            pl.col("above").sum(),
+            pl.col("below").sum(),
+            pl.col("at").sum(),
+            pl.col("session").n_unique().cast(pl.Int64).alias("sessions"),
+        )
+    )
+    volume = pl.col("above") + pl.col("below") + pl.col("at")
+    return (
+        sums.with_columns(pl.col("symbol").cast(pl.String), volume.alias("volume"))
+        .with_columns(
+            ratio(pl.col("above"), pl.col("volume")).alias("pct_above"),
+            ratio(pl.col("below"), pl.col("volume")).alias("pct_below"),
+            ratio(pl.col("at"), pl.col("volume")).alias("pct_at"),
+        )
+        .sort("symbol")
+    )
+
+
 # --------------------------------------------------------------------------------------------
 # DPI and DIX (§7)
 
@@ -520,8 +634,10 @@ def dix_percentile(history: pl.LazyFrame, /, *, params: DarkParams = DarkParams(
 
 
 __all__ = [
+    "DARK_SUMS_SCHEMA",
     "DEFAULT_SIDE_PARAMS",
     "LABEL_DTYPE",
+    "LEVELS_SCHEMA",
     "REASON_DTYPE",
     "SETTINGS_SECTION",
     "TAPE_DTYPE",
@@ -535,14 +651,19 @@ __all__ = [
     "VolumeMeasure",
     "classify_dark_prints",
     "dark_days",
+    "dark_levels",
     "dark_market",
+    "dark_sums",
     "dix",
     "dix_percentile",
     "dpi",
     "fast_tape",
+    "fold_sums",
     "ladders",
     "non_contemporaneous",
     "ratio",
     "spot_from_bars",
+    "spot_splits",
     "volume_by_spot",
+    "volume_by_spot_from_splits",
 ]

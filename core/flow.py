@@ -11,6 +11,7 @@ consecutive sessions with the same dominant bucket. Nothing is rounded here.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import time
 from enum import StrEnum
@@ -408,10 +409,11 @@ def _count(condition: pl.Expr, name: str) -> pl.Expr:
     return condition.fill_null(False).sum().cast(pl.Int64).alias(name)
 
 
-def _market_frame(bucketed: pl.LazyFrame, params: FlowParams) -> pl.LazyFrame:
+def _counts() -> list[pl.Expr]:
+    """The print counts of ``MarketFlow`` (seen, left out by reason, multi-leg, after close)."""
     exclusion = pl.col("exclusion")
     counted = pl.col("bucket").is_not_null()
-    counts = [
+    return [
         pl.len().cast(pl.Int64).alias("prints_seen"),
         _count(exclusion == Exclusion.CANCELLED.value, "excluded_cancelled"),
         _count(exclusion == Exclusion.LATE.value, "excluded_late"),
@@ -421,7 +423,23 @@ def _market_frame(bucketed: pl.LazyFrame, params: FlowParams) -> pl.LazyFrame:
         _count(counted & pl.col("multi_leg"), "multi_leg_unknown"),
         _count(counted & pl.col("after_close"), "after_close"),
     ]
-    sums = bucketed.select(*_premium_sums(), *counts)
+
+
+#: The counts of ``_counts`` (and of a print summary), in order.
+COUNT_COLUMNS: Final = (
+    "prints_seen",
+    "excluded_cancelled",
+    "excluded_late",
+    "excluded_unknown_multiplier",
+    "excluded_non_positive_premium",
+    "excluded_multi_leg",
+    "multi_leg_unknown",
+    "after_close",
+)
+
+
+def _market_frame(bucketed: pl.LazyFrame, params: FlowParams) -> pl.LazyFrame:
+    sums = bucketed.select(*_premium_sums(), *_counts())
     return with_flow_figures(sums, min_premium=params.min_premium, params=params)
 
 
@@ -692,14 +710,118 @@ def flow_day(
     return FlowDay(market, tickers, sector_df, top, flip_rate(top, params=params))
 
 
+# --------------------------------------------------------------------------------------------
+# Print summaries: the sums every §2 figure is made of, kept per file and folded
+
+
+#: The finest grouping any §2 figure or the §9.4 put/call ratios need.
+SUMMARY_KEYS: Final = ("session", "underlying", "root", "right")
+#: A print summary: per ``SUMMARY_KEYS``, the premium sums, the counts of ``MarketFlow``, and
+#: the contracts and premium of every print (the put/call ratios count excluded prints too).
+SUMMARY_SCHEMA: Final = pl.Schema(
+    {
+        "session": pl.Date(),
+        "underlying": pl.String(),
+        "root": pl.String(),
+        "right": pl.String(),
+        **dict.fromkeys(SUM_COLUMNS, pl.Float64()),
+        "prints": pl.Int64(),
+        **dict.fromkeys(COUNT_COLUMNS, pl.Int64()),
+        "volume": pl.Int64(),
+        "premium_all": pl.Float64(),
+    }
+)
+
+
+def summarise_prints(bucketed: pl.LazyFrame, /) -> pl.LazyFrame:
+    """``bucket_prints`` output reduced to sums per ``SUMMARY_KEYS`` (``SUMMARY_SCHEMA``).
+
+    Every figure of ``flow_day`` and of ``put_call_ratios`` is a function of these sums, and
+    the sums of two sets of prints add up to the sums of both: part files and appended rows are
+    summarised once and folded (``fold_summaries``) instead of read again."""
+    names = bucketed.collect_schema().names()
+    root = pl.col("root") if "root" in names else pl.lit(None, pl.String)
+    keys = [
+        pl.col("session"),
+        pl.col("underlying").cast(pl.String),
+        root.cast(pl.String).alias("root"),
+        pl.col("right").cast(pl.String),
+    ]
+    return (
+        bucketed.group_by(keys)
+        .agg(
+            *_premium_sums(),
+            *_counts(),
+            pl.col("size").sum().cast(pl.Int64).alias("volume"),
+            pl.col("premium").sum().alias("premium_all"),
+        )
+        .select(SUMMARY_SCHEMA.names())
+        .cast(SUMMARY_SCHEMA)
+    )
+
+
+def empty_summary() -> pl.DataFrame:
+    return pl.DataFrame(schema=SUMMARY_SCHEMA)
+
+
+def fold_summaries(parts: Sequence[pl.DataFrame], /) -> pl.DataFrame:
+    """Print summaries added up per key (one part is returned as it is)."""
+    frames = [p for p in parts if p.height]
+    if not frames:
+        return empty_summary()
+    if len(frames) == 1:
+        return frames[0]
+    values = [pl.col(c).sum() for c in SUMMARY_SCHEMA.names() if c not in SUMMARY_KEYS]
+    return (
+        pl.concat(frames)
+        .group_by(SUMMARY_KEYS, maintain_order=True)
+        .agg(values)
+        .cast(SUMMARY_SCHEMA)
+    )
+
+
+def flow_from_summary(
+    summary: pl.DataFrame,
+    sectors: pl.LazyFrame | None = None,
+    /,
+    *,
+    params: FlowParams = FlowParams(),
+    side_params: SideParams = DEFAULT_SIDE_PARAMS,
+) -> FlowDay:
+    """``flow_day`` of the prints ``summary`` was made of (one session), from the sums alone."""
+    lazy = summary.lazy()
+    market_sums = lazy.select(
+        *[pl.col(c).sum() for c in SUM_COLUMNS],
+        pl.col("prints").sum(),
+        *[pl.col(c).sum() for c in COUNT_COLUMNS],
+    )
+    market_lf = with_flow_figures(market_sums, min_premium=params.min_premium, params=params)
+    ticker_sums = (
+        lazy.group_by("session", "underlying")
+        .agg(*[pl.col(c).sum() for c in SUM_COLUMNS], pl.col("prints").sum())
+        .filter(pl.col("prints") > 0)
+    )
+    tickers_lf = with_flow_figures(
+        ticker_sums, min_premium=params.ticker_min_premium, params=params
+    ).with_columns(_largest_bucket())
+    market_df, tickers = pl.collect_all([market_lf, tickers_lf.sort("session", "underlying")])
+    market = _market_flow_of(market_df.row(0, named=True), params, side_params)
+    sector_df = sector_flow(tickers.lazy(), sectors, params=params).collect()
+    top = top_flow(tickers.lazy(), params=params).collect()
+    return FlowDay(market, tickers, sector_df, top, flip_rate(top, params=params))
+
+
 __all__ = [
     "BUCKET_DTYPE",
     "BUCKET_LABELS",
+    "COUNT_COLUMNS",
     "ENGINE",
     "EXCLUSION_DTYPE",
     "GRADE_DTYPE",
     "LEAN_DTYPE",
     "SETTINGS_SECTION",
+    "SUMMARY_KEYS",
+    "SUMMARY_SCHEMA",
     "SUM_COLUMNS",
     "UNDERLYING_CLOSE",
     "Bucket",
@@ -714,13 +836,17 @@ __all__ = [
     "bucket_prints",
     "campaigns",
     "confidence_grade",
+    "empty_summary",
     "flip_rate",
     "flow_day",
+    "flow_from_summary",
+    "fold_summaries",
     "grade_expr",
     "market_flow",
     "market_totals",
     "ratio",
     "sector_flow",
+    "summarise_prints",
     "ticker_flow",
     "top_flow",
     "with_flow_figures",

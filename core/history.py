@@ -149,6 +149,13 @@ def summary_key(
     )
 
 
+def top_files_key(files: Iterable[DataFile]) -> str:
+    """The key of the parsed top-level files: format, flowterm version, and each file's stamp,
+    recognised format and symbol hint."""
+    stamps = sorted((*file_stamp(f), repr(f.detected), f.symbol_hint or "") for f in files)
+    return digest("top", CACHE_FORMAT, flowterm_version(), stamps)
+
+
 def derived_key(session: date, chain: str, *, settings: str, globals_: Iterable[Any]) -> str:
     """The key of what the report said on ``session``: ``chain`` (a digest of the summary keys
     of every session up to it, as ``chain_keys`` returns), the top-level files (bars, macro,
@@ -519,6 +526,42 @@ class HistoryCache:
             if old.is_dir() and old.name not in (generation, previous):
                 shutil.rmtree(old, ignore_errors=True)
 
+    # -- the top-level files (bars, macro, ...), parsed once ----------------------------------
+
+    def top_files(self, key: str) -> dict[str, pl.DataFrame] | None:
+        """The parsed top-level files stored under ``key`` (``top_files_key``): per kind the
+        good rows of its files with a ``_rel`` column, and ``rejects``; None when absent."""
+        if self.folder is None:
+            return None
+        base = self.folder / "top" / key[:32]
+        try:
+            frames = {path.stem: pl.read_parquet(path) for path in base.glob("*.parquet")}
+        except Exception as exc:  # a damaged file: parse the files again
+            self.note_error(f"cache: cannot read the top-level files: {exc}")
+            return None
+        return frames if "rejects" in frames else None
+
+    def put_top_files(self, key: str, frames: Mapping[str, pl.DataFrame]) -> None:
+        """Store the parsed top-level files under ``key``, replacing any other key."""
+        if self.folder is None:
+            return
+        top = self.folder / "top"
+        base = top / key[:32]
+        try:
+            tmp = top / f".{key[:32]}.{uuid.uuid4().hex}.tmp"
+            tmp.mkdir(parents=True)
+            for name, frame in frames.items():
+                frame.write_parquet(tmp / f"{name}.parquet", compression="zstd", statistics=False)
+            if base.exists():
+                shutil.rmtree(base, ignore_errors=True)
+            os.replace(tmp, base)
+        except OSError as exc:
+            self.note_error(f"cache: cannot write the top-level files: {exc}")
+            return
+        for old in top.iterdir():
+            if old != base and not old.name.startswith("."):
+                shutil.rmtree(old, ignore_errors=True)
+
     # -- one frame per session (large frames only a few sessions need) -----------------------
 
     def _session_path(self, name: str, session: date, key: str) -> Path:
@@ -591,4 +634,5 @@ __all__ = [
     "folder_for",
     "settings_fingerprint",
     "summary_key",
+    "top_files_key",
 ]

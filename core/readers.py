@@ -9,9 +9,11 @@ stacks every part file of a kind (and session) for the analytics to filter and a
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
@@ -28,6 +30,9 @@ from .validate import (
     canonicalise,
     output_columns,
 )
+
+if TYPE_CHECKING:
+    from .tape import TapeState
 
 FILE = "_file"
 
@@ -50,14 +55,21 @@ class FileResult:
     frame: pl.DataFrame
     rejects: pl.DataFrame
     error: str | None = None
+    #: A print tape read for the report: its rows reduced to sums, and how far the file was
+    #: read (``core.tape``); ``frame`` is then empty when the rows are not kept in memory.
+    tape: TapeState | None = None
 
     @property
     def kind(self) -> Kind:
         return self.source.kind
 
     @property
+    def good_rows(self) -> int:
+        return self.tape.good_rows if self.tape is not None else self.frame.height
+
+    @property
     def rows_read(self) -> int:
-        return self.frame.height + self.rejects.height
+        return self.good_rows + self.rejects.height
 
     @property
     def rows_rejected(self) -> int:
@@ -78,8 +90,33 @@ class FileResult:
         return [(r, int(n), int(f)) for r, n, f in grouped.iter_rows()]
 
 
-def _raw_lazy(source: DataFile) -> tuple[pl.LazyFrame, pl.Schema]:
-    """The file as a LazyFrame with canonical column names (unconverted) and ``_line``."""
+def csv_data_start(source: DataFile, head: bytes) -> int | None:
+    """The byte offset where the data rows of a CSV file begin (after its header line and the
+    lines before it), found in ``head`` (the file's first bytes); None when ``head`` ends first."""
+    offset = 0
+    for _ in range(source.detected.header_row + 1):
+        nl = head.find(b"\n", offset)
+        if nl < 0:
+            return None
+        offset = nl + 1
+    return offset
+
+
+def raw_lazy(
+    source: DataFile,
+    /,
+    *,
+    data: bytes | None = None,
+    first_line: int | None = None,
+    n_rows: int | None = None,
+    typed: bool = False,
+) -> tuple[pl.LazyFrame, pl.Schema]:
+    """The file as a LazyFrame with canonical column names (unconverted) and ``_line``.
+
+    For a CSV file, ``data`` reads these bytes (data rows only, no header) instead of the file,
+    numbering them from line ``first_line``; ``n_rows`` reads only the first data rows;
+    ``typed`` has the CSV reader parse the numeric columns itself (much faster than text, but
+    collecting raises on the first value it cannot parse: read as text then)."""
     det = source.detected
     mapping = dict(det.mapping)
     if det.fmt not in ("csv", "parquet"):
@@ -102,20 +139,34 @@ def _raw_lazy(source: DataFile) -> tuple[pl.LazyFrame, pl.Schema]:
     # field spans several lines.
     headers = list(det.headers)
     names = [f"_c{i}" for i in range(len(headers))]
-    schema = dict.fromkeys([*names, "_extra"], pl.String())
-    lf = pl.scan_csv(
-        source.path,
-        has_header=False,
-        skip_rows=det.header_row + 1,
-        separator=det.separator,
-        schema=schema,
-        missing_columns="insert",
-        extra_columns="ignore",
-        truncate_ragged_lines=True,
-        encoding="utf8-lossy",
-        infer_schema=False,
-        glob=False,
-    ).with_row_index(LINE, offset=det.header_row + 2)
+    schema: dict[str, pl.DataType] = dict.fromkeys([*names, "_extra"], pl.String())
+    if typed:
+        columns = {c.name: c for c in spec(det.kind).columns}
+        for i, h in enumerate(headers):
+            column = columns.get(mapping.get(h, ""))
+            if (
+                column is not None
+                and not column.timestamp
+                and column.dtype in (pl.Float64, pl.Int64)
+            ):
+                schema[names[i]] = column.dtype
+    options: dict[str, Any] = {
+        "has_header": False,
+        "separator": det.separator,
+        "schema": schema,
+        "missing_columns": "insert",
+        "extra_columns": "ignore",
+        "truncate_ragged_lines": True,
+        "encoding": "utf8-lossy",
+        "infer_schema": False,
+    }
+    if data is not None:
+        start = det.header_row + 2 if first_line is None else first_line
+        lf = pl.scan_csv(data, **options).with_row_index(LINE, offset=start)
+    else:
+        lf = pl.scan_csv(
+            source.path, skip_rows=det.header_row + 1, n_rows=n_rows, glob=False, **options
+        ).with_row_index(LINE, offset=det.header_row + 2)
     by_name = {h: names[i] for i, h in enumerate(headers)}
     cols = [pl.col(by_name[h]).alias(c) for h, c in mapping.items()]
     lf = lf.select(pl.col(LINE), pl.col("_extra"), *cols)
@@ -126,9 +177,10 @@ def _raw_lazy(source: DataFile) -> tuple[pl.LazyFrame, pl.Schema]:
 LAYOUT_SAMPLE_ROWS = 500
 
 
-def _timestamp_layouts(
+def timestamp_layouts(
     lf: pl.LazyFrame, schema: pl.Schema, kind: Kind
 ) -> dict[str, tuple[str, ...]]:
+    """The layouts of each text timestamp column, learned from the first rows of ``lf``."""
     text_ts = [
         c.name
         for c in spec(kind).columns
@@ -142,7 +194,19 @@ def _timestamp_layouts(
 
 def scan_file(source: DataFile) -> Canonical:
     """One file in canonical form, lazily, with ``_file`` naming it (relative path)."""
-    lf, schema = _raw_lazy(source)
+    return canonical_of(source, *raw_lazy(source))
+
+
+def canonical_of(
+    source: DataFile,
+    lf: pl.LazyFrame,
+    schema: pl.Schema,
+    /,
+    *,
+    layouts: Mapping[str, tuple[str, ...]] | None = None,
+) -> Canonical:
+    """``lf`` (from ``raw_lazy``) in canonical form with ``_file``; timestamp layouts learned
+    from its first rows unless given."""
     kind = source.kind
     columns = pl.Schema(
         {k: v for k, v in schema.items() if k not in (LINE, "_extra", VENDOR_REASON)}
@@ -154,7 +218,7 @@ def scan_file(source: DataFile) -> Canonical:
         session=source.session,
         symbol_hint=source.symbol_hint,
         ragged="_extra" if "_extra" in schema else None,
-        layouts=_timestamp_layouts(lf, columns, kind),
+        layouts=dict(layouts) if layouts is not None else timestamp_layouts(lf, columns, kind),
         reason=VENDOR_REASON if VENDOR_REASON in schema else None,
     )
     return replace(canonical, frame=canonical.frame.with_columns(pl.lit(source.rel).alias(FILE)))
@@ -208,29 +272,43 @@ def _retry_timestamps(
     return again.frame.collect(), again
 
 
+def collect_canonical(
+    canonical: Canonical, source: DataFile, /
+) -> tuple[pl.DataFrame, pl.DataFrame, bool]:
+    """Collect ``canonical`` into (good rows, rejects, whether some timestamps needed every
+    layout): rows whose timestamp missed the learned layouts are parsed again (a second pass
+    over those rows only)."""
+    body = canonical.frame.collect()
+    retried = _retry_timestamps(body, canonical, source)
+    if retried is None:
+        good, rejects = _split(body, canonical, source.kind)
+        return good, rejects, False
+    codes = sorted(canonical.timestamp_checks)
+    kept = body.filter(pl.col(REJECT).is_null() | ~pl.col(REJECT).is_in(codes))
+    good, rejects = _split(kept, canonical, source.kind)
+    again_good, again_rejects = _split(*retried, source.kind)
+    good = pl.concat([good, again_good])
+    rejects = pl.concat([rejects, again_rejects]).sort("line")
+    return good, rejects, True
+
+
+def failed_read(source: DataFile, exc: BaseException) -> FileResult:
+    """The result of a file that could not be read: no rows, and the reason."""
+    message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return FileResult(
+        source,
+        empty_frame(source.kind),
+        pl.DataFrame(schema=REJECT_SCHEMA),
+        f"cannot read {source.rel}: {message}",
+    )
+
+
 def read_file(source: DataFile) -> FileResult:
     """Read one file completely. Never raises on bad content or an unreadable file."""
     try:
-        canonical = scan_file(source)
-        body = canonical.frame.collect()
-        retried = _retry_timestamps(body, canonical, source)
-        if retried is None:
-            good, rejects = _split(body, canonical, source.kind)
-        else:
-            codes = sorted(canonical.timestamp_checks)
-            kept = body.filter(pl.col(REJECT).is_null() | ~pl.col(REJECT).is_in(codes))
-            good, rejects = _split(kept, canonical, source.kind)
-            again_good, again_rejects = _split(*retried, source.kind)
-            good = pl.concat([good, again_good])
-            rejects = pl.concat([rejects, again_rejects]).sort("line")
+        good, rejects, _ = collect_canonical(scan_file(source), source)
     except (Exception, pl.exceptions.PanicException) as exc:  # I/O errors, corrupt Parquet, …
-        message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        return FileResult(
-            source,
-            empty_frame(source.kind),
-            pl.DataFrame(schema=REJECT_SCHEMA),
-            f"cannot read {source.rel}: {message}",
-        )
+        return failed_read(source, exc)
     return FileResult(source, good, rejects)
 
 

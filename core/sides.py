@@ -269,6 +269,40 @@ def _position_detail(params: SideParams, multi_leg: pl.Expr) -> pl.Expr:
     )
 
 
+def side_code(params: SideParams) -> pl.Expr:
+    """The §1.2 side of a print against its own ``bid``/``ask`` as +1 (BUY), −1 (SELL) or 0
+    (UNKNOWN), for a print that is not multi-leg: the decision ``_position_detail`` and
+    ``side_of_detail`` make, without the detail column (the tape summaries run it on millions
+    of prints and only need the side)."""
+    price, bid, ask, eps = pl.col("price"), pl.col("bid"), pl.col("ask"), params.price_tolerance
+    spread = ask - bid
+    unusable = (
+        bid.is_null()
+        | ask.is_null()
+        | (bid <= 0)
+        | (ask <= 0)
+        | (ask < bid - eps)
+        | ((ask - bid).abs() <= eps)
+    )
+    code = (
+        pl.when(unusable)
+        .then(pl.lit(0, pl.Int8))
+        .when(price >= ask - eps)
+        .then(pl.lit(1, pl.Int8))
+        .when(price <= bid + eps)
+        .then(pl.lit(-1, pl.Int8))
+    )
+    if params.mode == "strict":
+        return code.otherwise(pl.lit(0, pl.Int8))
+    return (
+        code.when(price - bid >= params.upper_band * spread - eps)
+        .then(pl.lit(1, pl.Int8))
+        .when(price - bid <= params.lower_band * spread + eps)
+        .then(pl.lit(-1, pl.Int8))
+        .otherwise(pl.lit(0, pl.Int8))
+    )
+
+
 def side_of_detail(detail: pl.Expr) -> pl.Expr:
     """BUY/SELL/UNKNOWN from a ``side_detail`` value."""
     buy = [Detail.AT_ASK, Detail.TO_ASK, Detail.TICK_UP]
@@ -476,6 +510,7 @@ __all__ = [
     "quote_position",
     "quote_rule",
     "reverse_tick_rule",
+    "side_code",
     "side_of_detail",
     "tick_rule",
 ]

@@ -19,12 +19,12 @@ changed is summarised again from its files, and nothing else is.
 from __future__ import annotations
 
 import time as clock
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any, Final, Literal
+from typing import Any, Final, Literal, TypeVar
 
 import polars as pl
 
@@ -40,21 +40,35 @@ from .convergence import (
     history_text,
 )
 from .darkpool import (
+    DARK_SUMS_SCHEMA,
+    LEVELS_SCHEMA,
     DarkParams,
     _day_label,
     _with_dark_figures,
     classify_dark_prints,
-    dark_days,
+    dark_levels,
     dark_market,
+    dark_sums,
     dix,
     dix_percentile,
     dpi,
     fast_tape,
+    fold_sums,
     ladders,
     spot_from_bars,
-    volume_by_spot,
+    spot_splits,
+    volume_by_spot_from_splits,
 )
-from .flow import FlowDay, FlowParams, MarketFlow, bucket_prints, campaigns, flow_day, top_flow
+from .flow import (
+    FlowDay,
+    FlowParams,
+    MarketFlow,
+    bucket_prints,
+    campaigns,
+    flow_from_summary,
+    summarise_prints,
+    top_flow,
+)
 from .gamma import GammaParams, GammaReport, gamma_report
 from .history import (
     SESSION,
@@ -66,6 +80,7 @@ from .history import (
     file_stamp,
     settings_fingerprint,
     summary_key,
+    top_files_key,
 )
 from .indicators import (
     IndicatorParams,
@@ -82,6 +97,18 @@ from .regime import RegimeParams, RegimeSnapshot, Rule, regime_snapshot
 from .schema import Kind
 from .settings import describe, load_settings
 from .sides import SideParams
+from .tape import (
+    SPLITS_SCHEMA,
+    TAPE_KINDS,
+    SpotMap,
+    TapeParams,
+    TapeSummary,
+    fast_path_applies,
+    read_tape,
+    reusable,
+)
+from .tape import fold as fold_tape
+from .tape import rows as tape_rows
 from .thesis import ThesisParams
 from .tickers import TickerParams, divergence_days, votes
 from .trend import TrendParams, adx
@@ -124,6 +151,9 @@ DERIVED_FRAMES: Final = ("conv", "zones", "verdicts", "regime")
 CacheChoice = HistoryCache | Literal["default"] | None
 
 
+_T = TypeVar("_T")
+
+
 class SnapshotError(Exception):
     """The data folder has nothing to build a snapshot from (no session, no bars)."""
 
@@ -152,9 +182,45 @@ class Inputs:
     companions: Mapping[str, tuple[tuple[str, int, int], ...]] = field(default_factory=dict)
     #: The sessions whose files were read (None: every session).
     read_sessions: frozenset[date] | None = None
+    #: Results computed from these inputs, kept for the next build over the same files
+    #: (``_memo``): a live rebuild after an append recomputes only what the tapes feed.
+    memo: dict[str, tuple[tuple[object, ...], Any]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     def tape(self, kind: Kind, session: date) -> pl.DataFrame:
+        """The good rows of every file of ``kind`` in ``session`` (print tapes are read again
+        when their rows were not kept: prefer ``prints`` and ``summary`` for them)."""
+        if kind in TAPE_KINDS:
+            return self.prints(kind, session).collect()
         return self.tapes.get((kind, session), empty_frame(kind))
+
+    def _tape_results(self, kind: Kind, session: date) -> list[FileResult]:
+        return [
+            r
+            for r in self.results.values()
+            if r.source.session == session and r.kind is kind and r.tape is not None
+        ]
+
+    def prints(self, kind: Kind, session: date) -> pl.LazyFrame:
+        """The good rows of every print file of ``kind`` in ``session``, lazily (rows not kept
+        in memory are read from their files when collected)."""
+        frames = [tape_rows(r) for r in self._tape_results(kind, session)]
+        if not frames:
+            return empty_frame(kind).lazy()
+        return pl.concat(frames, how="vertical_relaxed")
+
+    def summary(self, kind: Kind, session: date) -> TapeSummary:
+        """The sums of every print file of ``kind`` in ``session`` (``core.tape``)."""
+        parts = [r.tape.summary for r in self._tape_results(kind, session) if r.tape is not None]
+        return fold_tape(kind, parts)
+
+    @property
+    def held_back(self) -> tuple[str, ...]:
+        """Files whose unterminated last line waits for the rest (read them again soon)."""
+        return tuple(
+            r.source.rel for r in self.results.values() if r.tape is not None and r.tape.held_back
+        )
 
     def sources(self, kind: Kind, session: date | None = None) -> tuple[str, ...]:
         return tuple(f.rel for f in self.catalog.of_kind(kind, session))
@@ -174,6 +240,133 @@ class Inputs:
         return not any(
             session_date(s.rel.split("/", 1)[0]) == session for s in self.catalog.unreadable
         )
+
+
+def _memo(inputs: Inputs, name: str, deps: tuple[object, ...], compute: Callable[[], _T]) -> _T:
+    """``compute()``, or its value from an earlier build whose ``deps`` were the same objects
+    (frames read from unchanged files are the same objects from build to build) or equal
+    values (dates, settings)."""
+    return _memo_in(inputs.memo, name, deps, compute)
+
+
+def _memo_in(
+    memo: dict[str, tuple[tuple[object, ...], Any]],
+    name: str,
+    deps: tuple[object, ...],
+    compute: Callable[[], _T],
+) -> _T:
+    hit = memo.get(name)
+    if (
+        hit is not None
+        and len(hit[0]) == len(deps)
+        and all(_same(a, b) for a, b in zip(hit[0], deps, strict=True))
+    ):
+        value = hit[1]
+        if isinstance(value, Future):  # started beside the reading (``_prefetch``)
+            value = value.result()
+            memo[name] = (deps, value)
+        return value  # type: ignore[no-any-return]
+    value = compute()
+    memo[name] = (deps, value)
+    return value
+
+
+def _bar_indicators(bars: pl.DataFrame, p: IndicatorParams) -> dict[str, pl.DataFrame]:
+    lazy = bars.lazy()
+    breadth_, rsi, rvol, doji = pl.collect_all(
+        [
+            breadth(lazy, params=p),
+            with_rsi(lazy, params=p),
+            relative_volume(lazy, params=p),
+            gravestone_doji(lazy, params=p),
+        ]
+    )
+    return {"breadth": breadth_, "rsi": rsi, "rvol": rvol, "doji": doji}
+
+
+def _prefetch_gamma(
+    memo: dict[str, tuple[tuple[object, ...], Any]],
+    day: date,
+    settings: Mapping[str, Any],
+    reads: Mapping[str, tuple[FileResult, Any, bool]],
+    pool: ThreadPoolExecutor,
+) -> None:
+    """Start ``day``'s dealer gamma (the convergence underlying's, then the others') in
+    ``pool`` once its chain files are read; ``_gamma`` picks the results up."""
+    files = [r for r, _, _ in reads.values() if r.kind is Kind.CHAIN and r.source.session == day]
+    if not files:
+        return
+    params: GammaParams = settings["gamma"]
+    underlying = settings["convergence"].gamma_underlying
+    chain = _stack(files, Kind.CHAIN)
+    for only, exclude in (((underlying,), ()), (None, (underlying,))):
+        name, deps = _gamma_memo(day, only, exclude, params, files)
+        hit = memo.get(name)
+        if (
+            hit is not None
+            and len(hit[0]) == len(deps)
+            and all(_same(a, b) for a, b in zip(hit[0], deps, strict=True))
+        ):
+            continue
+        memo[name] = (
+            deps,
+            pool.submit(_gamma_of, chain, only, exclude, params),
+        )
+
+
+def _prefetch(
+    memo: dict[str, tuple[tuple[object, ...], Any]],
+    bars: pl.DataFrame,
+    settings: Mapping[str, Any],
+    pool: ThreadPoolExecutor,
+) -> None:
+    """Start what the report computes from the daily bars alone in ``pool``, while the tapes
+    are read (Polars works without the GIL); ``_memo`` picks the results up."""
+    s = settings
+    jobs: dict[str, tuple[tuple[object, ...], Callable[[], object]]] = {
+        "indicators": ((bars, s["indicators"]), lambda: _bar_indicators(bars, s["indicators"])),
+        "trend": ((bars, s["trend"]), lambda: adx(bars.lazy(), params=s["trend"]).collect()),
+        "fast_tape": (
+            (bars, s["darkpool"]),
+            lambda: fast_tape(bars.lazy(), params=s["darkpool"]).collect().lazy(),
+        ),
+        "returns": ((bars,), lambda: _returns(bars)),
+        "holidays": ((bars,), lambda: tuple(_holidays(bars))),
+    }
+    for name, (deps, job) in jobs.items():
+        hit = memo.get(name)
+        if (
+            hit is not None
+            and len(hit[0]) == len(deps)
+            and all(_same(a, b) for a, b in zip(hit[0], deps, strict=True))
+        ):
+            continue
+        memo[name] = (deps, pool.submit(job))
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class _Content:
+    """A small frame compared by its content (not its identity) in ``_memo``."""
+
+    frame: pl.DataFrame
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Content) and self.frame.equals(other.frame)
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+def _same(a: object, b: object) -> bool:
+    if a is b:
+        return True
+    if isinstance(a, pl.DataFrame | pl.LazyFrame | FileResult) or isinstance(
+        b, pl.DataFrame | pl.LazyFrame | FileResult
+    ):
+        return False
+    try:
+        return bool(a == b)
+    except Exception:  # a value without a usable equality
+        return False
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,10 +399,11 @@ class Snapshot:
     explanations: Mapping[str, Explanation]
     rejects: pl.DataFrame
     errors: tuple[str, ...]
-    #: The session's option prints with their side, bucket and exclusion (for drill-down).
-    option_prints: pl.DataFrame
-    #: The session's off-exchange prints with their side and exclusion (for drill-down).
-    dark_prints: pl.DataFrame
+    #: The session's option prints with their side, bucket and exclusion (for drill-down),
+    #: lazily: a full session is millions of prints, so filter before collecting.
+    option_prints: pl.LazyFrame
+    #: The session's off-exchange prints with their side and exclusion (for drill-down), lazily.
+    dark_prints: pl.LazyFrame
     #: Files read, files showing their last good rows, and the newest file's mtime (ns).
     files: int
     stale: tuple[str, ...]
@@ -264,27 +458,73 @@ def _companions_stamp(source: DataFile) -> tuple[tuple[str, int, int], ...]:
 
 
 def _read(
-    source: DataFile, previous: Inputs | None
+    source: DataFile, previous: Inputs | None, params: TapeParams, live: bool
 ) -> tuple[FileResult, tuple[tuple[str, int, int], ...], bool]:
     """This file's rows: the previous read when neither the file (size and mtime) nor the files
-    it is read with changed, a fresh read otherwise; when the fresh read fails, the previous
-    good rows (flagged stale). Also returns the companions' stamp for the next comparison."""
+    it is read with changed, a fresh read otherwise (a print tape that only grew is read from
+    where it stopped); when the fresh read fails, the previous good rows (flagged stale). Also
+    returns the companions' stamp for the next comparison."""
     before = previous.results.get(source.rel) if previous is not None else None
     stamp = _companions_stamp(source)
-    if (
-        before is not None
-        and previous is not None
-        and before.error is None
-        and before.source.size == source.size
-        and before.source.mtime_ns == source.mtime_ns
-        and before.source.detected == source.detected
-        and previous.companions.get(source.rel, ()) == stamp
-    ):
-        return before, stamp, False
-    result = read_file(source)
-    if result.error is not None and before is not None and not before.frame.is_empty():
+    same_companions = previous is not None and previous.companions.get(source.rel, ()) == stamp
+    if source.kind in TAPE_KINDS:
+        if before is not None and same_companions and reusable(before, source, params):
+            return before, stamp, False
+        result = read_tape(source, before if same_companions else None, params=params, live=live)
+    else:
+        if (
+            before is not None
+            and same_companions
+            and before.error is None
+            and before.source.size == source.size
+            and before.source.mtime_ns == source.mtime_ns
+            and before.source.detected == source.detected
+        ):
+            return before, stamp, False
+        result = read_file(source)
+    if result.error is not None and before is not None and before.good_rows > 0:
         return replace(before, error=result.error), stamp, True
     return result, stamp, False
+
+
+def _cached_top(files: list[DataFile], store: HistoryCache) -> list[FileResult] | None:
+    """The top-level files as parsed by an earlier run (the files unchanged), or None."""
+    if not files:
+        return None
+    frames = store.top_files(top_files_key(files))
+    if frames is None:
+        return None
+    rejects = frames["rejects"]
+    by_file: dict[str, pl.DataFrame] = {}
+    for kind in {f.kind for f in files}:
+        frame = frames.get(kind.value)
+        if frame is None:
+            return None
+        for (rel,), part in frame.partition_by("_rel", as_dict=True).items():
+            by_file[str(rel)] = part.drop("_rel")
+    reject_parts = {
+        str(rel): part for (rel,), part in rejects.partition_by("file", as_dict=True).items()
+    }
+    return [
+        FileResult(
+            f,
+            by_file.get(f.rel, empty_frame(f.kind)),
+            reject_parts.get(f.rel, pl.DataFrame(schema=REJECT_SCHEMA)),
+        )
+        for f in files
+    ]
+
+
+def _store_top(files: list[DataFile], results: list[FileResult], store: HistoryCache) -> None:
+    frames: dict[str, list[pl.DataFrame]] = {}
+    for r in results:
+        frames.setdefault(r.kind.value, []).append(
+            r.frame.with_columns(pl.lit(r.source.rel).alias("_rel"))
+        )
+    out = {k: pl.concat(v, how="vertical_relaxed") for k, v in frames.items()}
+    rejects = [r.rejects for r in results if r.rejects.height]
+    out["rejects"] = pl.concat(rejects) if rejects else pl.DataFrame(schema=REJECT_SCHEMA)
+    store.put_top_files(top_files_key(files), out)
 
 
 def _session_of(rel: str) -> date | None:
@@ -300,6 +540,10 @@ def read_inputs(
     previous: Inputs | None = None,
     sessions: Collection[date] | None = None,
     catalog: Catalog | None = None,
+    live: bool = False,
+    spot_session: date | None = None,
+    pool: ThreadPoolExecutor | None = None,
+    store: HistoryCache | None = None,
 ) -> Inputs:
     """Read the files of ``data_dir`` once. Raises ``CatalogError`` / ``SettingsError`` when
     the folder or its flowterm.toml cannot be used; never raises on bad rows.
@@ -307,8 +551,15 @@ def read_inputs(
     ``sessions`` limits the tape files read to those sessions (the top-level files are always
     read); ``catalog`` reuses a listing of the folder instead of scanning it again. With
     ``previous`` (the last good read of the same folder), unchanged files are not read again,
-    and a file that cannot be read now keeps its last good rows (listed in ``stale`` and in
-    ``errors``).
+    a print tape that only grew is read from where it stopped, and a file that cannot be read
+    now keeps its last good rows (listed in ``stale`` and in ``errors``). ``live`` (the app
+    following a folder) leaves an unterminated last line of a CSV that is being written for
+    the next read (``Inputs.held_back``); one-shot reads use it. The off-exchange prints of
+    ``spot_session`` are split against that session's spots while read instead of kept by
+    price (``tape.SpotMap``; the latest session, which is read most and only ever needs that).
+    With a ``pool``, what the report computes from the daily bars starts there while the tapes
+    are read. With a ``store``, the parsed top-level files (bars, macro, ...) are kept there
+    and taken from it while they are unchanged.
     """
     catalog = catalog if catalog is not None else scan_catalog(data_dir)
     settings = load_settings(catalog.settings, DEFAULTS)
@@ -316,7 +567,74 @@ def read_inputs(
     chosen = [
         f for f in catalog.files if wanted is None or f.session is None or f.session in wanted
     ]
-    reads = [_read(f, previous) for f in chosen]
+    params = TapeParams.of(settings)
+    # the top-level files first: the daily bars give the spots a session's off-exchange
+    # volume is split against while it is read (``tape.SpotMap``)
+    top_files = [f for f in chosen if f.session is None]
+    cached = _cached_top(top_files, store) if previous is None and store is not None else None
+    top_reads: dict[str, tuple[FileResult, tuple[tuple[str, int, int], ...], bool]]
+    if cached is not None:
+        top_reads = {r.source.rel: (r, (), False) for r in cached}
+    else:
+        top_reads = {f.rel: _read(f, previous, params, live) for f in top_files}
+        if store is not None and all(r.error is None for r, _, _ in top_reads.values()):
+            _store_top(top_files, [r for r, _, _ in top_reads.values()], store)
+    top = [r for r, _, _ in top_reads.values()]
+    before = (
+        [r for r in previous.results.values() if r.source.session is None]
+        if previous is not None
+        else []
+    )
+    unchanged = (
+        previous is not None
+        and previous.settings == settings
+        and len(top) == len(before)
+        and all(a is b for a, b in zip(top, before, strict=True))
+    )
+    top_by_kind: dict[Kind, list[FileResult]] = {}
+    for r in top:
+        top_by_kind.setdefault(r.kind, []).append(r)
+
+    def table(kind: Kind) -> pl.DataFrame:
+        return _stack(top_by_kind.get(kind, []), kind)
+
+    if unchanged and previous is not None:
+        # the same files: the same tables, and what earlier builds computed from them
+        bars, macro, events = previous.bars, previous.macro, previous.events
+        sectors, user_zones, analyst = previous.sectors, previous.user_zones, previous.analyst
+        memo = previous.memo
+    else:
+        bars = table(Kind.DAILY_BARS).unique(["symbol", "date"], keep="last").sort("symbol", "date")
+        macro, events, sectors = table(Kind.MACRO), table(Kind.EVENTS), table(Kind.SECTORS)
+        user_zones, analyst = table(Kind.ZONES), table(Kind.INPUTS)
+        memo = {}
+    if pool is not None:
+        _prefetch(memo, bars, settings, pool)
+    spot_params = params
+    if spot_session is not None and (wanted is None or spot_session in wanted):
+        spots = spot_from_bars(bars.lazy(), as_of=spot_session).collect()
+        spot_params = replace(params, spots=SpotMap.of(spots, spot_session))
+    session_reads: dict[str, tuple[FileResult, tuple[tuple[str, int, int], ...], bool]] = {}
+    # chains first: the latest session's dealer gamma starts while its tapes are read
+    ordered = sorted(
+        (f for f in chosen if f.session is not None), key=lambda f: f.kind is not Kind.CHAIN
+    )
+    for f in ordered:
+        session_reads[f.rel] = _read(
+            f, previous, spot_params if f.session == spot_session else params, live
+        )
+        last_chain = f.kind is Kind.CHAIN and not any(
+            g.kind is Kind.CHAIN and g.session == spot_session and g.rel not in session_reads
+            for g in ordered
+        )
+        if (
+            pool is not None
+            and spot_session is not None
+            and f.session == spot_session
+            and (last_chain)
+        ):
+            _prefetch_gamma(memo, spot_session, settings, session_reads, pool)
+    reads = [top_reads.get(f.rel) or session_reads[f.rel] for f in chosen]
     companions = {r.source.rel: stamp for r, stamp, _ in reads if stamp}
     if previous is not None:
         # a file the catalog could not even sniff now (a truncated Parquet footer) keeps its
@@ -325,36 +643,30 @@ def read_inputs(
             day = _session_of(skipped.rel)
             if wanted is not None and day is not None and day not in wanted:
                 continue
-            before = previous.results.get(skipped.rel)
-            if before is not None and not before.frame.is_empty():
-                failed = replace(before, error=f"{skipped.rel}: {skipped.reason}")
+            last = previous.results.get(skipped.rel)
+            if last is not None and last.good_rows > 0:
+                failed = replace(last, error=f"{skipped.rel}: {skipped.reason}")
                 reads.append((failed, (), True))
     results = [r for r, _, _ in reads]
     stale = tuple(r.source.rel for r, _, was_stale in reads if was_stale)
-    by_kind: dict[Kind, list[FileResult]] = {}
     tapes: dict[tuple[Kind, date], list[FileResult]] = {}
     for r in results:
-        if r.source.session is None:
-            by_kind.setdefault(r.kind, []).append(r)
-        else:
+        if r.source.session is not None and r.kind not in TAPE_KINDS:
             tapes.setdefault((r.kind, r.source.session), []).append(r)
     rejects = [r.rejects for r in results if not r.rejects.is_empty()]
     found = [r.error for r in results if r.error is not None]
     found += [f"{s.rel}: {s.reason}" for s in catalog.unreadable]
     errors = tuple(dict.fromkeys(found))
 
-    def table(kind: Kind) -> pl.DataFrame:
-        return _stack(by_kind.get(kind, []), kind)
-
     return Inputs(
         catalog=catalog,
         settings=settings,
-        bars=table(Kind.DAILY_BARS).unique(["symbol", "date"], keep="last").sort("symbol", "date"),
-        macro=table(Kind.MACRO),
-        events=table(Kind.EVENTS),
-        sectors=table(Kind.SECTORS),
-        user_zones=table(Kind.ZONES),
-        analyst=table(Kind.INPUTS),
+        bars=bars,
+        macro=macro,
+        events=events,
+        sectors=sectors,
+        user_zones=user_zones,
+        analyst=analyst,
         tapes={key: _stack(rs, key[0]) for key, rs in tapes.items()},
         rejects=pl.concat(rejects) if rejects else pl.DataFrame(schema=REJECT_SCHEMA),
         errors=errors,
@@ -362,6 +674,7 @@ def read_inputs(
         stale=stale,
         companions=companions,
         read_sessions=wanted,
+        memo=memo,
     )
 
 
@@ -384,16 +697,58 @@ def _holidays(bars: pl.DataFrame) -> list[date]:
 # ------------------------------------------------------------------------------------------
 
 
-def _flow(inputs: Inputs, day: date) -> FlowDay:
-    s = inputs.settings
+def _quotes(inputs: Inputs, day: date) -> pl.LazyFrame | None:
     quotes = inputs.tape(Kind.QUOTES, day)
-    return flow_day(
-        inputs.tape(Kind.OPTION_PRINTS, day).lazy(),
-        quotes.lazy() if not quotes.is_empty() else None,
+    return quotes.lazy() if not quotes.is_empty() else None
+
+
+def _flow(inputs: Inputs, day: date) -> FlowDay:
+    """The session's §2 flow from the sums of its print files; with a quotes file (which
+    completes the prints without their own quote) from the prints themselves."""
+    s = inputs.settings
+    quotes = _quotes(inputs, day)
+    if quotes is None:
+        summary = inputs.summary(Kind.OPTION_PRINTS, day).sums
+    else:
+        bucketed = bucket_prints(
+            inputs.prints(Kind.OPTION_PRINTS, day),
+            quotes,
+            params=s["flow"],
+            side_params=s["sides"],
+        )
+        summary = summarise_prints(bucketed).collect(engine="streaming")
+    return flow_from_summary(
+        summary,
         inputs.sectors.lazy() if not inputs.sectors.is_empty() else None,
         params=s["flow"],
         side_params=s["sides"],
     )
+
+
+def _gamma_of(
+    chain: pl.DataFrame,
+    only: tuple[str, ...] | None,
+    exclude: tuple[str, ...],
+    params: GammaParams,
+) -> dict[str, GammaReport]:
+    if only is not None:
+        chain = chain.filter(pl.col("underlying").is_in(only))
+    if exclude:
+        chain = chain.filter(~pl.col("underlying").is_in(exclude))
+    if chain.is_empty():
+        return {}
+    return gamma_report(chain.lazy(), params=params)
+
+
+def _gamma_memo(
+    day: date,
+    only: tuple[str, ...] | None,
+    exclude: tuple[str, ...],
+    params: GammaParams,
+    files: Iterable[FileResult],
+) -> tuple[str, tuple[object, ...]]:
+    """The memo name and dependencies of a session's dealer gamma (``_gamma``)."""
+    return f"gamma {day} {only} {exclude}", (day, only, exclude, params, *files)
 
 
 def _gamma(
@@ -401,25 +756,55 @@ def _gamma(
 ) -> dict[str, GammaReport]:
     """Dealer gamma of ``day``'s chain: every underlying, only those in ``only``, or all but
     those in ``exclude`` (each underlying's figures depend on its own contracts only)."""
-    chain = inputs.tape(Kind.CHAIN, day)
-    if only is not None:
-        chain = chain.filter(pl.col("underlying").is_in(only))
-    if exclude:
-        chain = chain.filter(~pl.col("underlying").is_in(exclude))
-    if chain.is_empty():
-        return {}
-    return gamma_report(chain.lazy(), params=inputs.settings["gamma"])
+    params = inputs.settings["gamma"]
+    files = [r for r in inputs.results.values() if r.source.session == day and r.kind is Kind.CHAIN]
+    name, deps = _gamma_memo(day, only, exclude, params, files)
+    return _memo(
+        inputs,
+        name,
+        deps,
+        lambda: _gamma_of(inputs.tape(Kind.CHAIN, day), only, exclude, params),
+    )
 
 
-def _classified(inputs: Inputs, day: date) -> pl.DataFrame:
-    """The session's off-exchange prints with their §3.1 exclusion and §1.2 side.
+def _classified(inputs: Inputs, day: date) -> pl.LazyFrame:
+    """The session's off-exchange prints with their §3.1 exclusion and §1.2 side, lazily (for
+    the drill-down).
 
     Sessions are classified one at a time: with the default rule (no tick-test fallback) a
     print's side depends only on its own quote, so this equals classifying them all at once."""
     s = inputs.settings
     return classify_dark_prints(
-        inputs.tape(Kind.OFFEX_PRINTS, day).lazy(), params=s["darkpool"], side_params=s["sides"]
-    ).collect()
+        inputs.prints(Kind.OFFEX_PRINTS, day), params=s["darkpool"], side_params=s["sides"]
+    )
+
+
+def _dark_summary(inputs: Inputs, day: date) -> TapeSummary:
+    """The session's §3.2 sums and §3.5 volume by price: from its files' sums, or (with the
+    tick-test fallback, where a print's side depends on the prints before it) from the prints."""
+    params = TapeParams.of(inputs.settings)
+    if fast_path_applies(Kind.OFFEX_PRINTS, params):
+        return inputs.summary(Kind.OFFEX_PRINTS, day)
+    classified = _classified(inputs, day)
+    sums, levels = pl.collect_all(
+        [dark_sums(classified).cast(DARK_SUMS_SCHEMA), dark_levels(classified)],
+        engine="streaming",
+    )
+    return TapeSummary(sums, (levels,))
+
+
+def _put_call(inputs: Inputs, day: date) -> pl.DataFrame:
+    """§9.4 put/call ratios of the session, from its option files' sums."""
+    sums = inputs.summary(Kind.OPTION_PRINTS, day).sums
+    prints = sums.lazy().select(
+        "session",
+        "underlying",
+        "root",
+        "right",
+        pl.col("volume").alias("size"),
+        pl.col("premium_all").alias("premium"),
+    )
+    return put_call_ratios(prints, params=inputs.settings["indicators"]).collect()
 
 
 @dataclass(frozen=True, slots=True)
@@ -496,20 +881,15 @@ def _chain_atm(chain: pl.DataFrame, params: ZoneParams) -> pl.DataFrame:
 
 
 def _dark_sums(classified: pl.DataFrame, params: DarkParams) -> pl.DataFrame:
-    """Per session and symbol: the notional sums and print counts of ``dark_days``."""
-    days = dark_days(classified.lazy(), None, params=params).collect()
-    return days.select("session", "symbol", "at_ask", "at_bid", "mid", "prints", "excluded_prints")
+    """Per session and symbol: the notional sums and print counts of ``dark_days`` (what the
+    files' summaries hold, from classified prints)."""
+    return dark_sums(classified.lazy()).sort("session", "symbol").collect()
 
 
 def _levels(classified: pl.DataFrame) -> pl.DataFrame:
     """Off-exchange volume by exact price per session and symbol (counted prints only): the
     §3.5 split above/below any spot is the same from these sums as from the prints."""
-    kept = classified.filter(~pl.col("excluded"))
-    return (
-        kept.group_by("session", pl.col("symbol").cast(pl.String), "price")
-        .agg(pl.col("size").sum(), pl.col("notional").sum())
-        .sort("session", "symbol", "price")
-    )
+    return dark_levels(classified.lazy()).sort("session", "symbol", "price").collect()
 
 
 def _tagged(frame: pl.DataFrame, day: date) -> pl.DataFrame:
@@ -523,10 +903,12 @@ class _Day:
     session: date
     flow: FlowDay
     gamma: Mapping[str, GammaReport]
-    classified: pl.DataFrame
+    #: The classified off-exchange prints, lazily (the drill-down collects what it shows).
+    classified: pl.LazyFrame
     #: The summary frames (``SUMMARY_FRAMES``), each with a ``_session`` column.
     frames: Mapping[str, pl.DataFrame]
-    levels: pl.DataFrame
+    #: The §3.2 sums and §3.5 volume (by price in parts, or split against the spots).
+    dark: TapeSummary
 
 
 def _compute_day(inputs: Inputs, day: date) -> _Day:
@@ -536,8 +918,7 @@ def _compute_day(inputs: Inputs, day: date) -> _Day:
     conv: ConvergenceParams = s["convergence"]
     flow = _flow(inputs, day)
     gamma = _gamma(inputs, day, (conv.gamma_underlying,))
-    classified = _classified(inputs, day)
-    options = inputs.tape(Kind.OPTION_PRINTS, day)
+    dark = _dark_summary(inputs, day)
     rejects = [
         r.rejects
         for r in inputs.results.values()
@@ -546,18 +927,18 @@ def _compute_day(inputs: Inputs, day: date) -> _Day:
     frames = {
         "market": _market_row(flow.market),
         "tickers": flow.tickers,
-        "dark": _dark_sums(classified, s["darkpool"]),
+        "dark": dark.sums.sort("session", "symbol"),
         "short": dpi(inputs.tape(Kind.SHORT_VOLUME, day).lazy())
         .select("date", "symbol", "short_volume", "total_volume")
         .collect(),
         "intraday": inputs.tape(Kind.INTRADAY_BARS, day),
-        "pcr": put_call_ratios(options.lazy(), params=s["indicators"]).collect(),
+        "pcr": _put_call(inputs, day),
         "gamma": _gamma_rows(gamma, conv.gamma_underlying),
         "chain_atm": _chain_atm(inputs.tape(Kind.CHAIN, day), s["zones"]),
         "rejects": pl.concat(rejects) if rejects else pl.DataFrame(schema=REJECT_SCHEMA),
     }
     tagged = {name: _tagged(frame, day) for name, frame in frames.items()}
-    return _Day(day, flow, gamma, classified, tagged, _levels(classified))
+    return _Day(day, flow, gamma, _classified(inputs, day), tagged, dark)
 
 
 # ------------------------------------------------------------------------------------------
@@ -619,13 +1000,8 @@ def _indicators(
     inputs: Inputs, intraday: pl.DataFrame, pcr: pl.DataFrame
 ) -> dict[str, pl.DataFrame]:
     p: IndicatorParams = inputs.settings["indicators"]
-    bars = inputs.bars.lazy()
-    out = {
-        "breadth": breadth(bars, params=p).collect(),
-        "rsi": with_rsi(bars, params=p).collect(),
-        "rvol": relative_volume(bars, params=p).collect(),
-        "doji": gravestone_doji(bars, params=p).collect(),
-    }
+    bars = inputs.bars
+    out = dict(_memo(inputs, "indicators", (bars, p), lambda: _bar_indicators(bars, p)))
     if not intraday.is_empty():
         out["smi"] = smart_money_index(intraday.lazy(), params=p).collect()
     if not pcr.is_empty():
@@ -654,7 +1030,13 @@ def _context(
 ) -> _Context:
     s = inputs.settings
     conv: ConvergenceParams = s["convergence"]
-    fast = fast_tape(inputs.bars.lazy(), params=s["darkpool"])
+    bars = inputs.bars
+    fast = _memo(
+        inputs,
+        "fast_tape",
+        (bars, s["darkpool"]),
+        lambda: fast_tape(bars.lazy(), params=s["darkpool"]).collect().lazy(),
+    )
     days = _dark_days_from(frames["dark"].drop(SESSION), fast, s["darkpool"])
     gamma = frames["gamma"].filter(pl.col("underlying") == conv.gamma_underlying)
     gex = {
@@ -668,12 +1050,17 @@ def _context(
         upto=tuple(upto),
         frames=frames,
         days=days,
-        trend=adx(inputs.bars.lazy(), params=s["trend"]).collect(),
+        trend=_memo(
+            inputs,
+            "trend",
+            (bars, s["trend"]),
+            lambda: adx(bars.lazy(), params=s["trend"]).collect(),
+        ),
         indicators=_indicators(
             inputs, frames["intraday"].drop(SESSION), frames["pcr"].drop(SESSION)
         ),
         dix=_dix(inputs, frames["short"].drop(SESSION)),
-        holidays=tuple(_holidays(inputs.bars)),
+        holidays=_memo(inputs, "holidays", (bars,), lambda: tuple(_holidays(bars))),
         gex=gex,
     )
 
@@ -683,14 +1070,20 @@ def _zones_on(ctx: _Context, day: date) -> pl.DataFrame:
     inputs = ctx.inputs
     chain = ctx.stacked("chain_atm", day)
     user = inputs.user_zones
-    return session_zones(
-        inputs.bars.lazy(),
-        chain.lazy() if not chain.is_empty() else None,
-        user.lazy() if not user.is_empty() else None,
-        session=day,
-        params=inputs.settings["zones"],
-        holidays=ctx.holidays,
-    ).collect()
+    params = inputs.settings["zones"]
+
+    def compute() -> pl.DataFrame:
+        return session_zones(
+            inputs.bars.lazy(),
+            chain.lazy() if not chain.is_empty() else None,
+            user.lazy() if not user.is_empty() else None,
+            session=day,
+            params=params,
+            holidays=ctx.holidays,
+        ).collect()
+
+    deps = (inputs.bars, user, _Content(chain), day, params, ctx.holidays)
+    return _memo(inputs, f"zones {day}", deps, compute)
 
 
 def _status_of(zones: pl.DataFrame, symbol: str) -> str | None:
@@ -716,13 +1109,20 @@ def _regime_on(
     # only the day's regime: ``vix_gamma_frame`` joins the map without keeping the date order,
     # so with more than one date its "latest row on or before" can pick the wrong row
     gex = {day: ctx.gex[day]} if day in ctx.gex else {}
-    return regime_snapshot(
-        ctx.inputs.macro.lazy(),
-        ctx.inputs.bars.lazy(),
-        session=day,
-        credit_status=credit or None,
-        gex_regime=gex or None,
-        params=s["regime"],
+    inputs = ctx.inputs
+    deps = (inputs.macro, inputs.bars, day, credit, gex, s["regime"])
+    return _memo(
+        inputs,
+        f"regime {day}",
+        deps,
+        lambda: regime_snapshot(
+            inputs.macro.lazy(),
+            inputs.bars.lazy(),
+            session=day,
+            credit_status=credit or None,
+            gex_regime=gex or None,
+            params=s["regime"],
+        ),
     )
 
 
@@ -740,7 +1140,8 @@ def _tickers(
     target: date,
 ) -> pl.DataFrame:
     conv: ConvergenceParams = inputs.settings["convergence"]
-    rets = _returns(inputs.bars)
+    bars = inputs.bars
+    rets = _memo(inputs, "returns", (bars,), lambda: _returns(bars))
     today = rets.filter(pl.col("date") == target).select("symbol", "ret", "close")
     bench = today.filter(pl.col("symbol") == conv.index_symbol)["ret"]
     benchmark = float(bench[0]) if bench.len() and bench[0] is not None else None
@@ -1053,6 +1454,49 @@ def _state(ctx: _Context, day: date, derived: Mapping[str, pl.DataFrame]) -> Ses
 # ------------------------------------------------------------------------------------------
 
 
+def _zone_explanations(
+    inputs: Inputs, zones: pl.DataFrame, bar_files: tuple[str, ...]
+) -> dict[str, Explanation]:
+    """The expected-move zone of every symbol."""
+    s = inputs.settings
+    out: dict[str, Explanation] = {}
+    for row in zones.iter_rows(named=True):
+        sym = row["symbol"]
+        out[f"zones.{sym}"] = Explanation(
+            f"zones.{sym}",
+            f"{sym} expected-move zone",
+            "§4",
+            "low/high = anchor ∓ EM; EM = 0.85 × ATM straddle (or S·σ·√T, or ATR); "
+            "upside = (high − close)/close; status by §4.3",
+            row["status"],
+            f"{fmt.num(row['low'], 2)} / {fmt.num(row['mid'], 2)} / {fmt.num(row['high'], 2)} "
+            f"{row['status']}",
+            describe(s["zones"]),
+            {
+                k: row.get(k)
+                for k in (
+                    "anchor_date",
+                    "anchor",
+                    "em",
+                    "source",
+                    "expiry",
+                    "atm_strike",
+                    "straddle_mid",
+                    "atm_iv",
+                    "close",
+                    "upside",
+                    "downside",
+                    "ratio_text",
+                )
+            },
+            tuple(f.rel for f in inputs.catalog.of_kind(Kind.CHAIN, row["anchor_date"]))
+            if row.get("source") in ("straddle", "iv") and row.get("anchor_date") is not None
+            else bar_files,
+        )
+
+    return out
+
+
 def _explanations(
     inputs: Inputs,
     target: date,
@@ -1203,39 +1647,15 @@ def _explanations(
         )
 
     bar_files = inputs.sources(Kind.DAILY_BARS)
-    for row in zones.iter_rows(named=True):
-        sym = row["symbol"]
-        out[f"zones.{sym}"] = Explanation(
-            f"zones.{sym}",
-            f"{sym} expected-move zone",
-            "§4",
-            "low/high = anchor ∓ EM; EM = 0.85 × ATM straddle (or S·σ·√T, or ATR); "
-            "upside = (high − close)/close; status by §4.3",
-            row["status"],
-            f"{fmt.num(row['low'], 2)} / {fmt.num(row['mid'], 2)} / {fmt.num(row['high'], 2)} "
-            f"{row['status']}",
-            describe(s["zones"]),
-            {
-                k: row.get(k)
-                for k in (
-                    "anchor_date",
-                    "anchor",
-                    "em",
-                    "source",
-                    "expiry",
-                    "atm_strike",
-                    "straddle_mid",
-                    "atm_iv",
-                    "close",
-                    "upside",
-                    "downside",
-                    "ratio_text",
-                )
-            },
-            tuple(f.rel for f in inputs.catalog.of_kind(Kind.CHAIN, row["anchor_date"]))
-            if row.get("source") in ("straddle", "iv") and row.get("anchor_date") is not None
-            else bar_files,
+    chain_files = tuple(f.rel for f in inputs.catalog.of_kind(Kind.CHAIN))
+    out.update(
+        _memo(
+            inputs,
+            "explain zones",
+            (zones, bar_files, chain_files, s["zones"]),
+            lambda: _zone_explanations(inputs, zones, bar_files),
         )
+    )
 
     gamma_files = inputs.sources(Kind.CHAIN, target)
     for und, rep in gamma.items():
@@ -1332,6 +1752,37 @@ def index_etf_net(days: pl.DataFrame, target: date, symbols: Iterable[str]) -> d
     }
 
 
+def _price_explanations(
+    inputs: Inputs, target: date, bar_files: tuple[str, ...]
+) -> dict[str, Explanation]:
+    """The close and return of every symbol on ``target`` (from the bars alone)."""
+    out: dict[str, Explanation] = {}
+    params = describe(inputs.settings["tickers"])
+    rets = _returns(inputs.bars).with_columns(
+        pl.col("close").shift(1).over("symbol").alias("prior_close"),
+        pl.col("date").shift(1).over("symbol").alias("prior_date"),
+    )
+    for r in rets.filter(pl.col("date") == target).iter_rows(named=True):
+        sym = r["symbol"]
+        out[f"price.{sym}"] = Explanation(
+            f"price.{sym}",
+            f"{sym} close and return",
+            "§11b",
+            "return = close / prior close − 1 (L1 price vote ±0.25 %)",
+            r["ret"],
+            fmt.pct(r["ret"], 2),
+            params,
+            {
+                "close": r["close"],
+                "prior close": r["prior_close"],
+                "date": r["date"],
+                "prior date": r["prior_date"],
+            },
+            bar_files,
+        )
+    return out
+
+
 def _more_explanations(
     inputs: Inputs,
     target: date,
@@ -1357,28 +1808,14 @@ def _more_explanations(
     dark_files = inputs.sources(Kind.OFFEX_PRINTS, target)
     flow_params = describe(s["flow"])
 
-    rets = _returns(inputs.bars).with_columns(
-        pl.col("close").shift(1).over("symbol").alias("prior_close"),
-        pl.col("date").shift(1).over("symbol").alias("prior_date"),
-    )
-    for r in rets.filter(pl.col("date") == target).iter_rows(named=True):
-        sym = r["symbol"]
-        out[f"price.{sym}"] = Explanation(
-            f"price.{sym}",
-            f"{sym} close and return",
-            "§11b",
-            "return = close / prior close − 1 (L1 price vote ±0.25 %)",
-            r["ret"],
-            fmt.pct(r["ret"], 2),
-            describe(s["tickers"]),
-            {
-                "close": r["close"],
-                "prior close": r["prior_close"],
-                "date": r["date"],
-                "prior date": r["prior_date"],
-            },
-            bar_files,
+    out.update(
+        _memo(
+            inputs,
+            "explain prices",
+            (inputs.bars, target, s["tickers"], bar_files),
+            lambda: _price_explanations(inputs, target, bar_files),
         )
+    )
 
     top = {r["underlying"]: r for r in flow.top.iter_rows(named=True)}
     for r in flow.tickers.iter_rows(named=True):
@@ -1663,28 +2100,93 @@ def _summary_keys(catalog: Catalog, settings: Mapping[str, Any]) -> dict[date, s
     }
 
 
+#: A part of the §3.5 window: volume by price ("levels") or already split ("splits"), and the
+#: sessions with counted prints it covers.
+_VolumePart = tuple[str, pl.DataFrame, frozenset[date]]
+
+
 def _window_levels(
+    inputs: Inputs,
     store: HistoryCache,
     upto: list[date],
     keys: Mapping[date, str],
     fresh: Iterable[_Day],
     window: int,
-) -> pl.DataFrame:
-    """Dark-pool volume by price of the last ``window`` sessions that have counted prints (the
-    §3.5 window ``volume_by_spot`` takes), fresh sessions from memory, others from the cache."""
-    computed = {x.session: x.levels for x in fresh}
-    frames: list[pl.DataFrame] = []
+) -> list[_VolumePart]:
+    """Dark-pool volume (in parts) of the last ``window`` sessions that have counted prints (the
+    §3.5 window ``volume_by_spot`` takes), fresh sessions from memory, others from the cache
+    (loaded once per key)."""
+    computed = {x.session: x.dark for x in fresh}
+    parts: list[_VolumePart] = []
+    found = 0
     for day in reversed(upto):
-        frame = computed.get(day)
-        if frame is None:
-            frame = store.session_frame(LEVELS, day, keys[day])
-        if frame is not None and frame.height:
-            frames.append(frame)
-            if len(frames) == window:
+        dark = computed.get(day)
+        here: list[_VolumePart] = []
+        if dark is not None and dark.splits is not None:
+            counted = dark.sums.filter(pl.col("prints") > 0)
+            if counted.height:
+                here.append(("splits", dark.splits, frozenset(counted["session"].unique())))
+        else:
+            if dark is not None:
+                levels = dark.levels
+            else:
+                key = keys[day]
+
+                def load(d: date = day, k: str = key) -> pl.DataFrame | None:
+                    return store.session_frame(LEVELS, d, k)
+
+                frame = _memo(inputs, f"levels {day}", (key,), load)
+                levels = (frame,) if frame is not None else ()
+            here = [("levels", f, frozenset()) for f in levels if f.height]
+        if here:
+            parts.extend(here)
+            found += 1
+            if found == window:
                 break
-    if not frames:
-        return next(iter(computed.values())).clear()
-    return pl.concat(frames[::-1], how="diagonal_relaxed")
+    return parts
+
+
+def _by_spot(inputs: Inputs, parts: list[_VolumePart], target: date) -> pl.DataFrame:
+    """§3.5 volume above, below and at spot over the window's volume: each part by price is
+    split against the spots once (kept across live builds while the part is unchanged); a part
+    split while read is used as it is when its spots are today's."""
+    params: DarkParams = inputs.settings["darkpool"]
+    bars = inputs.bars
+    spots = _memo(
+        inputs,
+        "spots",
+        (bars, target),
+        lambda: spot_from_bars(bars.lazy(), as_of=target).collect(),
+    )
+    before: dict[int, tuple[pl.DataFrame, pl.DataFrame, tuple[object, ...], frozenset[date]]]
+    before = inputs.memo.get("splits", ((), {}))[1]
+    now: dict[int, tuple[pl.DataFrame, pl.DataFrame, tuple[object, ...], frozenset[date]]] = {}
+    splits: list[pl.DataFrame] = []
+    sessions: set[date] = set()
+    for kind, part, days in parts:
+        if kind == "splits":
+            splits.append(part)
+            sessions |= days
+            continue
+        hit = before.get(id(part))
+        deps = (spots, params)
+        if (
+            hit is None
+            or hit[0] is not part
+            or not all(_same(a, b) for a, b in zip(hit[2], deps, strict=True))
+        ):
+            split = spot_splits(part.lazy(), spots.lazy(), params=params).collect()
+            hit = (part, split, deps, frozenset(part["session"].unique().to_list()))
+        now[id(part)] = hit
+        splits.append(hit[1])
+        sessions |= hit[3]
+    inputs.memo["splits"] = ((), now)
+    frame = (
+        pl.concat([f.select(SPLITS_SCHEMA.names()) for f in splits], how="vertical_relaxed")
+        if splits
+        else pl.DataFrame(schema=SPLITS_SCHEMA)
+    )
+    return volume_by_spot_from_splits(frame.lazy(), sessions, as_of=target, params=params).collect()
 
 
 def build_snapshot(
@@ -1695,6 +2197,7 @@ def build_snapshot(
     inputs: Inputs | None = None,
     previous: Inputs | None = None,
     cache: CacheChoice = "default",
+    live: bool = False,
 ) -> Snapshot:
     """Analyse ``session`` (default: the latest tape session) of ``data_dir``.
 
@@ -1703,7 +2206,8 @@ def build_snapshot(
     (the inputs of the last snapshot) makes a fresh read reuse unchanged files and keep the
     last good rows of a file that fails to read. ``cache`` is where past sessions' summaries
     are kept: the user cache folder by default (``core.history``), a ``HistoryCache``, or None
-    to summarise every session from its files.
+    to summarise every session from its files. ``live`` (the app following the folder) lets
+    the unterminated last line of a CSV being written wait for the rest (``read_inputs``).
     """
     timings: dict[str, float] = {}
     t = clock.perf_counter()
@@ -1737,21 +2241,34 @@ def build_snapshot(
     hits = {d for d in loaded.keys if d != target and store.has_session_frame(LEVELS, d, keys[d])}
     misses = [d for d in upto if d != target and d not in hits]
     needed = {target, *misses}
-    if inputs is not None:
-        if inputs.read_sessions is not None and not needed <= inputs.read_sessions:
+    # the bar-derived frames and the target's gamma of every other underlying run beside the
+    # reading and the rest of the build (Polars works without the GIL)
+    pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="flowterm-beside")
+    try:
+        if inputs is not None:
+            if inputs.read_sessions is not None and not needed <= inputs.read_sessions:
+                inputs = read_inputs(
+                    data_dir,
+                    previous=inputs,
+                    sessions=inputs.read_sessions | needed,
+                    catalog=catalog,
+                    live=live,
+                    spot_session=sessions[-1],
+                    pool=pool,
+                    store=store,
+                )
+        else:
             inputs = read_inputs(
                 data_dir,
-                previous=inputs,
-                sessions=inputs.read_sessions | needed,
+                previous=previous,
+                sessions=needed,
                 catalog=catalog,
+                live=live,
+                spot_session=sessions[-1],
+                pool=pool,
+                store=store,
             )
-    else:
-        inputs = read_inputs(data_dir, previous=previous, sessions=needed, catalog=catalog)
-    t = _lap(timings, "read", t)
-    # the target's gamma of every other underlying runs beside the rest of the build (Polars
-    # works without the GIL); only the convergence underlying's is needed before the end
-    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="flowterm-gamma")
-    try:
+        t = _lap(timings, "read", t)
         return _build(
             data_dir,
             inputs,
@@ -1767,6 +2284,7 @@ def build_snapshot(
             hits=hits,
             misses=misses,
             target_stored=target_stored,
+            live=live,
         )
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
@@ -1788,8 +2306,11 @@ def _build(
     hits: set[date],
     misses: list[date],
     target_stored: bool,
+    live: bool = False,
 ) -> Snapshot:
-    """The rest of ``build_snapshot``, once the files it needs are read."""
+    """The rest of ``build_snapshot``, once the files it needs are read. A live build does not
+    store the target's summary (its files are still being written: the session is summarised
+    for the cache once it is a past session, or by a one-shot build)."""
     catalog = inputs.catalog
     settings = s = inputs.settings
     conv: ConvergenceParams = s["convergence"]
@@ -1801,7 +2322,9 @@ def _build(
     store.count("summaries_computed", misses)
     unclean = [x.session for x in fresh if not inputs.clean(x.session)]
     clean = [
-        x for x in fresh if x.session not in unclean and not (x.session == target and target_stored)
+        x
+        for x in fresh
+        if x.session not in unclean and not (x.session == target and (target_stored or live))
     ]
     if clean:
         store.put(
@@ -1811,7 +2334,10 @@ def _build(
             keep=keys,
         )
         for x in clean:
-            store.put_session_frame(LEVELS, x.session, keys[x.session], x.levels)
+            if x.dark.splits is not None:
+                continue  # split against today's spots only: summarised by price once past
+            levels = fold_sums(list(x.dark.levels), LEVELS_SCHEMA, ("session", "symbol", "price"))
+            store.put_session_frame(LEVELS, x.session, keys[x.session], levels)
         store.prune_session_frames(LEVELS, keys)
     frames = {
         n: _stack_frames(
@@ -1826,7 +2352,7 @@ def _build(
         )
         for n in SUMMARY_FRAMES
     }
-    window_levels = _window_levels(store, upto, keys, fresh, dark_p.volume_window)
+    window_levels = _window_levels(inputs, store, upto, keys, fresh, dark_p.volume_window)
     t = _lap(timings, "sessions", t)
 
     # -- the history and the target's layers -------------------------------------------------
@@ -1834,8 +2360,7 @@ def _build(
     days = ctx.days
     ladders_ = ladders(days.lazy(), params=dark_p).collect()
     market = dark_market(days.lazy()).collect()
-    spots = spot_from_bars(inputs.bars.lazy(), as_of=target)
-    by_spot = volume_by_spot(window_levels.lazy(), spots, as_of=target, params=dark_p).collect()
+    by_spot = _by_spot(inputs, window_levels, target)
     zones = _zones_on(ctx, target)
     t = _lap(timings, "history", t)
 
@@ -1893,7 +2418,7 @@ def _build(
     # were all read cleanly (not from a file's last good rows)
     first_unclean = min(unclean, default=None)
     keep_new = [d for d in dmisses if first_unclean is None or d < first_unclean]
-    if first_unclean is None and not target_derived_stored:
+    if first_unclean is None and not target_derived_stored and not live:
         keep_new.append(target)
     if keep_new:
         store.put(
@@ -1932,13 +2457,12 @@ def _build(
         )
     )
     t = _lap(timings, "explain", t)
-    quotes = inputs.tape(Kind.QUOTES, target)
     option_prints = bucket_prints(
-        inputs.tape(Kind.OPTION_PRINTS, target).lazy(),
-        quotes.lazy() if not quotes.is_empty() else None,
+        inputs.prints(Kind.OPTION_PRINTS, target),
+        _quotes(inputs, target),
         params=s["flow"],
         side_params=s["sides"],
-    ).collect()
+    )
     _lap(timings, "prints", t)
     global_rejects = [
         r.rejects

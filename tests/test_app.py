@@ -743,7 +743,7 @@ async def test_hostile_strings_render_literally(
         assert f"unparseable price '{HOSTILE[3]}'" in log
         await pilot.press("escape")
         # drill-down shows hostile venues verbatim
-        prints = hostile.dark_prints.filter(pl.col("venue").is_in(HOSTILE))
+        prints = hostile.dark_prints.filter(pl.col("venue").is_in(HOSTILE)).collect()
         assert prints.height == len(HOSTILE)
         app.push_screen(DrillDownScreen(HOSTILE[2], prints.select("symbol", "venue", "price")))
         await pilot.pause()

@@ -186,22 +186,27 @@ def _during_read(change: Callable[[Path], None]) -> Breaker:
     def breaks(root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         path = root / OPTIONS
         _append(OPTIONS, option_row(9))(root, monkeypatch)
-        real = readers.read_file
 
-        def racing(source: Any) -> Any:
-            if source.path != path:
-                return real(source)
-            data, st = path.read_bytes(), path.stat()
-            change(path)
-            try:
-                return real(source)
-            finally:
-                path.unlink(missing_ok=True)
-                path.write_bytes(data)
-                os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
+        def racing(real: Callable[..., Any]) -> Callable[..., Any]:
+            def read(source: Any, *args: Any, **kwargs: Any) -> Any:
+                if source.path != path:
+                    return real(source, *args, **kwargs)
+                data, st = path.read_bytes(), path.stat()
+                change(path)
+                try:
+                    return real(source, *args, **kwargs)
+                finally:
+                    path.unlink(missing_ok=True)
+                    path.write_bytes(data)
+                    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
 
+            return read
+
+        # validate reads every file with read_file; the snapshot reads print tapes with
+        # read_tape (sums, read from where the last read stopped) and the rest with read_file
         for module in (checkup, snapshot):
-            monkeypatch.setattr(module, "read_file", racing)
+            monkeypatch.setattr(module, "read_file", racing(readers.read_file))
+        monkeypatch.setattr(snapshot, "read_tape", racing(snapshot.read_tape))
 
     return breaks
 

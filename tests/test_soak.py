@@ -252,6 +252,7 @@ async def test_a_whole_session_day_without_a_restart(tmp_path: Path) -> None:
             for rel, r in app.snapshot.inputs.results.items()
             if rel.startswith(f"{DAY}/options") or rel.startswith(f"{DAY}/darkpool")
         }
+        assert app.failure is None, app.failure  # every build succeeded
         fresh = build_snapshot(root, cache=None)
         lost = differences(app.snapshot, fresh)
     print("\nsoak figures:", json.dumps(figures.__dict__ | {"full": FULL}, indent=1))

@@ -322,10 +322,20 @@ class FlowtermApp(App[None]):
 
     def on_snapshot_ready(self, message: SnapshotReady) -> None:
         self.failure = None
+        if message.snapshot.inputs.held_back and self.watching:
+            # a CSV ended in half a row: read it again once the writer has been quiet, so a
+            # last line that never gets its newline is not lost
+            from flowterm.core.tape import QUIET_SECONDS
+
+            self.set_timer(QUIET_SECONDS + 0.05, self._recheck, name="recheck")
         if self._scheduler.should_show(message.snapshot, message.build):
             self._show_snapshot(message.snapshot)
         else:
             self._refresh_header()
+
+    def _recheck(self) -> None:
+        self._scheduler.want(reread=True)
+        self._maybe_build()
 
     def on_snapshot_failed(self, message: SnapshotFailed) -> None:
         self._scheduler.forget(message.build)

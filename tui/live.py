@@ -83,7 +83,9 @@ class BuildRequest:
         """Build the snapshot (in a thread worker)."""
         from flowterm.core.snapshot import build_snapshot
 
-        return build_snapshot(data_dir, self.session, inputs=self.inputs, previous=self.previous)
+        return build_snapshot(
+            data_dir, self.session, inputs=self.inputs, previous=self.previous, live=True
+        )
 
 
 class BuildScheduler:

@@ -37,6 +37,12 @@ class DrillDown:
     frame: pl.DataFrame
 
 
+def collect(prints: pl.LazyFrame) -> pl.DataFrame:
+    """The rows of a drill-down (a snapshot's prints are lazy: a session can hold millions,
+    and only the rows behind one aggregate are read)."""
+    return prints.collect(engine="streaming")
+
+
 class TabView(Widget):
     """Base class of the six tabs."""
 

@@ -35,7 +35,7 @@ from ..cells import (
     word_direction,
     word_style,
 )
-from .base import DrillDown, TabView, first_present
+from .base import DrillDown, TabView, collect, first_present
 from .table import Col, KeyedTable
 
 COLUMNS = (
@@ -106,7 +106,7 @@ class DarkpoolTab(TabView):
 
     def drill_for(self, snapshot: Snapshot, table: str, key: str) -> DrillDown | None:
         prints = snapshot.dark_prints.filter((pl.col("symbol") == key) & ~pl.col("excluded"))
-        return DrillDown(f"{key}: off-exchange prints counted", prints)
+        return DrillDown(f"{key}: off-exchange prints counted", collect(prints))
 
 
 def _market_lines(m: dict[str, Any], palette: Palette, wide: bool) -> list[Text]:

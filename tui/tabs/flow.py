@@ -34,7 +34,7 @@ from ..cells import (
     text_cell,
     word_style,
 )
-from .base import DrillDown, TabView, first_present
+from .base import DrillDown, TabView, collect, first_present
 from .table import Col, KeyedTable, Row
 
 MARKET_COLUMNS = (
@@ -180,28 +180,29 @@ class FlowTab(TabView):
         return first_present(snapshot, f"flow.ticker.{key}")
 
     def drill_for(self, snapshot: Snapshot, table: str, key: str) -> DrillDown | None:
-        prints = snapshot.option_prints
-        if prints.is_empty():
+        if snapshot.flow.market.prints_seen == 0:
             return None
-        counted = prints.filter(pl.col("exclusion").is_null())
         if table == "flow-market" and key == "flow.flip_rate":
             return DrillDown("Top-flow names: naive vs side-adjusted labels", snapshot.flow.top)
+        # the session's prints are lazy: only the rows shown are collected
+        counted = snapshot.option_prints.filter(pl.col("exclusion").is_null())
         if table == "flow-market":
             bucket = _MARKET_DRILL.get(key)
             if bucket is None:
-                return DrillDown("Option prints counted in the market totals", counted)
+                return DrillDown("Option prints counted in the market totals", collect(counted))
             label, codes = bucket
-            return DrillDown(label, counted.filter(pl.col("bucket").is_in(codes)))
+            return DrillDown(label, collect(counted.filter(pl.col("bucket").is_in(codes))))
         if table == "flow-sectors":
             sectors = snapshot.inputs.sectors
             if sectors.is_empty():
                 return None
             names = sectors.filter(pl.col("sector") == key)["symbol"]
             return DrillDown(
-                f"{key}: option prints counted", counted.filter(pl.col("underlying").is_in(names))
+                f"{key}: option prints counted",
+                collect(counted.filter(pl.col("underlying").is_in(names))),
             )
         return DrillDown(
-            f"{key}: option prints counted", counted.filter(pl.col("underlying") == key)
+            f"{key}: option prints counted", collect(counted.filter(pl.col("underlying") == key))
         )
 
 

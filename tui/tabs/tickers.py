@@ -42,7 +42,7 @@ from ..cells import (
     word_direction,
     word_style,
 )
-from .base import DrillDown, TabView, first_present
+from .base import DrillDown, TabView, collect, first_present
 from .table import Col, KeyedTable
 
 COLUMNS = (
@@ -158,12 +158,14 @@ class TickersTab(TabView):
         )
 
     def drill_for(self, snapshot: Snapshot, table: str, key: str) -> DrillDown | None:
-        options = snapshot.option_prints.filter(
-            (pl.col("underlying") == key) & pl.col("exclusion").is_null()
+        options = collect(
+            snapshot.option_prints.filter(
+                (pl.col("underlying") == key) & pl.col("exclusion").is_null()
+            )
         )
         if options.height:
             return DrillDown(f"{key}: option prints counted", options)
-        dark = snapshot.dark_prints.filter((pl.col("symbol") == key) & ~pl.col("excluded"))
+        dark = collect(snapshot.dark_prints.filter((pl.col("symbol") == key) & ~pl.col("excluded")))
         if dark.height:
             return DrillDown(f"{key}: off-exchange prints counted", dark)
         return None
