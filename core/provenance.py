@@ -7,7 +7,8 @@ app's "explain" view and the report's JSON read the same objects.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import threading
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -62,3 +63,45 @@ def _plain(value: Any) -> Any:
     if isinstance(value, Mapping):
         return {str(k): _plain(v) for k, v in value.items()}
     return str(value)
+
+
+class Explanations(Mapping[str, Explanation]):
+    """Every figure's explanation, built the first time one is asked for.
+
+    Explaining every figure of a session (hundreds of tickers) costs tens of milliseconds that a
+    live rebuild need not wait for: the snapshot is ready without them, and the first lookup
+    (the app warms them beside the screen update; the JSON report reads them all) builds them
+    once. Safe to use from several threads."""
+
+    def __init__(self, build: Callable[[], Mapping[str, Explanation]]) -> None:
+        self._build: Callable[[], Mapping[str, Explanation]] | None = build
+        self._value: Mapping[str, Explanation] | None = None
+        self._lock = threading.Lock()
+
+    def _built(self) -> Mapping[str, Explanation]:
+        value = self._value
+        if value is None:
+            with self._lock:
+                if self._value is None:
+                    assert self._build is not None
+                    self._value = self._build()
+                    self._build = None  # let go of what it was built from
+                value = self._value
+        return value
+
+    @property
+    def ready(self) -> bool:
+        """Whether they are built already."""
+        return self._value is not None
+
+    def __getitem__(self, key: str) -> Explanation:
+        return self._built()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._built())
+
+    def __len__(self) -> int:
+        return len(self._built())
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._built()

@@ -91,7 +91,7 @@ from .indicators import (
     smart_money_index,
     with_rsi,
 )
-from .provenance import Explanation
+from .provenance import Explanation, Explanations
 from .readers import REJECT_SCHEMA, FileResult, empty_frame, read_file
 from .regime import RegimeParams, RegimeSnapshot, Rule, regime_snapshot
 from .schema import Kind
@@ -577,7 +577,12 @@ def read_inputs(
         top_reads = {r.source.rel: (r, (), False) for r in cached}
     else:
         top_reads = {f.rel: _read(f, previous, params, live) for f in top_files}
-        if store is not None and all(r.error is None for r, _, _ in top_reads.values()):
+        # store them when some file was read now (a live rebuild that reused every one of
+        # them from the previous read has nothing new to keep)
+        fresh = previous is None or any(
+            previous.results.get(rel) is not r for rel, (r, _, _) in top_reads.items()
+        )
+        if store is not None and fresh and all(r.error is None for r, _, _ in top_reads.values()):
             _store_top(top_files, [r for r, _, _ in top_reads.values()], store)
     top = [r for r, _, _ in top_reads.values()]
     before = (
@@ -2437,25 +2442,30 @@ def _build(
     gamma = dict(sorted({**other_gamma.result(), **today.gamma}.items()))
     t = _lap(timings, "gamma", t)
 
-    explanations = _explanations(inputs, target, today.flow, days, zones, gamma, counts[-1][1])
-    explanations.update(
-        _more_explanations(
-            inputs,
-            target,
-            today.flow,
-            days,
-            market,
-            ladders_,
-            by_spot,
-            ctx.dix,
-            ctx.trend,
-            regime,
-            tickers,
-            campaign,
-            conv_inputs,
-            counts,
+    def explain() -> dict[str, Explanation]:
+        out = _explanations(inputs, target, today.flow, days, zones, gamma, counts[-1][1])
+        out.update(
+            _more_explanations(
+                inputs,
+                target,
+                today.flow,
+                days,
+                market,
+                ladders_,
+                by_spot,
+                ctx.dix,
+                ctx.trend,
+                regime,
+                tickers,
+                campaign,
+                conv_inputs,
+                counts,
+            )
         )
-    )
+        return out
+
+    # built on first use (``Explanations``): a live rebuild does not wait for them
+    explanations = Explanations(explain)
     t = _lap(timings, "explain", t)
     option_prints = bucket_prints(
         inputs.prints(Kind.OPTION_PRINTS, target),

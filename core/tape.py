@@ -850,6 +850,21 @@ class TapeState:
         return self.cursor is not None and self.cursor.held_back
 
 
+#: A kept frame that grows by appends is made one chunk again: every append adds a chunk to
+#: every column, and a day of appends would otherwise hold thousands of them (each costs
+#: memory, and time in every later query). A small frame is copied at once (cheap); a big one
+#: every ``_MAX_CHUNKS`` appends.
+_MAX_CHUNKS: Final = 32
+_SMALL_ROWS: Final = 50_000
+
+
+def _bounded(frame: pl.DataFrame) -> pl.DataFrame:
+    chunks = frame.n_chunks("first")
+    if chunks > _MAX_CHUNKS or (chunks > 1 and frame.height <= _SMALL_ROWS):
+        return frame.rechunk()
+    return frame
+
+
 def _tape_result(
     source: DataFile,
     read: _Read,
@@ -882,10 +897,10 @@ def _tape_result(
         streamed = state.streamed or read.frame is None
         frame = None
         if not streamed and read.frame is not None:
-            frame = pl.concat([before.frame, read.frame], how="vertical_relaxed")
+            frame = _bounded(pl.concat([before.frame, read.frame], how="vertical_relaxed"))
         rejects = before.rejects
         if read.rejects.height:
-            rejects = pl.concat([rejects, read.rejects])
+            rejects = _bounded(pl.concat([rejects, read.rejects]))
     if frame is not None and frame.height > KEEP_ROWS:
         frame, streamed = None, True
     state = TapeState(

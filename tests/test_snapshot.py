@@ -116,6 +116,18 @@ def test_every_headline_figure_explains_itself(snap: Snapshot) -> None:
         assert explanation.to_dict()["figure"] == explanation.figure
 
 
+def test_explanations_are_built_once_on_first_use_from_any_thread() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    fresh = build_snapshot(DATA, cache=None)
+    assert not fresh.explanations.ready  # the snapshot was ready without them
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        found = list(pool.map(fresh.explain, ["flow.market.net"] * 8))
+    assert fresh.explanations.ready
+    assert all(e is found[0] for e in found)  # built once, shared
+    assert found[0] is not None and found[0].value == fresh.flow.market.net
+
+
 def test_an_earlier_session_sees_only_its_past() -> None:
     earlier = build_snapshot(DATA, date(2026, 4, 6))
     assert earlier.session == date(2026, 4, 6)

@@ -13,6 +13,7 @@ command palette are generated from them, and ``[keys]`` in the user config remap
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date
@@ -299,6 +300,11 @@ class FlowtermApp(App[None]):
             message = SnapshotFailed(describe_failure(exc), build=request.id)
         if not worker.is_cancelled:
             self.post_message(message)
+        if isinstance(message, SnapshotReady) and not worker.is_cancelled:
+            # the figures' explanations are built on first use: build them here, beside the
+            # screen update, so that `e` answers at once (a failure shows when `e` asks)
+            with contextlib.suppress(Exception):
+                len(message.snapshot.explanations)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         worker = event.worker
@@ -515,8 +521,12 @@ class FlowtermApp(App[None]):
         from .screens.explain import ExplainScreen
 
         view = self.active_view
-        figure = view.focused_figure() if view is not None else None
-        explanation = self.snapshot.explain(figure) if self.snapshot and figure else None
+        try:
+            figure = view.focused_figure() if view is not None else None
+            explanation = self.snapshot.explain(figure) if self.snapshot and figure else None
+        except Exception as exc:  # explaining failed: say so, keep the app
+            self.notify(printable(f"cannot explain: {describe_failure(exc)}"), markup=False)
+            return
         if explanation is None:
             what = f" for {figure}" if figure else " under the cursor"
             self.notify(printable(f"no explanation{what}"), markup=False)
