@@ -12,6 +12,7 @@ import hashlib
 import os
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 DAY = "2026-04-08"
 SESSION = date(2026, 4, 8)
@@ -180,3 +181,31 @@ def differences(a: object, b: object) -> list[str]:
     if a.errors != b.errors or a.stale != b.stale:
         out.append("errors")
     return out
+
+
+#: Text that would act as Rich markup, a terminal escape or a spreadsheet formula if a symbol
+#: or venue field reached the screen or an export unneutralised.
+HOSTILE = [
+    "[/",
+    "[0]",
+    "[bold red]x",
+    "[link=file:///etc/passwd]x[/link]",
+    "\x1b[2J",
+    "=cmd|' /C calc'!A0",
+]
+
+
+async def settle_builds(pilot: Any, rounds: int = 100) -> None:
+    """Wait until the app under ``pilot`` has no build running or pending and every message
+    is handled."""
+    app = pilot.app
+    for _ in range(rounds):
+        builds = [w for w in app.workers if w.group == "build" and not w.is_finished]
+        if builds:
+            await app.workers.wait_for_complete(builds)
+        await pilot.pause()
+        if not app._scheduler.busy and not any(
+            w.group == "build" and not w.is_finished for w in app.workers
+        ):
+            return
+    raise AssertionError("builds did not settle")

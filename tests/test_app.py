@@ -20,6 +20,7 @@ from typing import Any
 
 import polars as pl
 import pytest
+from minifolder import HOSTILE, settle_builds
 from textual.binding import Binding
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Static, TabbedContent
@@ -41,14 +42,6 @@ from flowterm.tui.tabs import TAB_CLASSES
 DATA = Path(__file__).resolve().parents[1] / "data"
 SESSION = "2026-04-08"
 SIZE = (80, 24)
-HOSTILE = [
-    "[/",
-    "[0]",
-    "[bold red]x",
-    "[link=file:///etc/passwd]x[/link]",
-    "\x1b[2J",
-    "=cmd|' /C calc'!A0",
-]
 TAB_IDS = ("regime", "zones", "flow", "darkpool", "tickers", "convergence")
 
 # Async tests run on asyncio through anyio's pytest plugin (anyio comes with watchfiles).
@@ -114,18 +107,8 @@ def header_text(app: FlowtermApp) -> str:
 
 async def settle(pilot: Pilot[None]) -> None:
     """Wait until no build runs or is pending and every message is handled."""
-    app = pilot.app
-    assert isinstance(app, FlowtermApp)
-    for _ in range(50):
-        builds = [w for w in app.workers if w.group == "build" and not w.is_finished]
-        if builds:
-            await app.workers.wait_for_complete(builds)
-        await pilot.pause()
-        if not app._scheduler.busy and not any(
-            w.group == "build" and not w.is_finished for w in app.workers
-        ):
-            return
-    raise AssertionError("builds did not settle")
+    assert isinstance(pilot.app, FlowtermApp)
+    await settle_builds(pilot, rounds=50)
 
 
 async def wait_until(

@@ -36,6 +36,7 @@ from minifolder import (
     build,
     dark_row,
     option_row,
+    settle_builds,
     tree_digest,
     write_lines,
 )
@@ -926,20 +927,6 @@ def anyio_backend() -> str:
     return "asyncio"
 
 
-async def _settle(pilot: Any) -> None:
-    app = pilot.app
-    for _ in range(100):
-        builds = [w for w in app.workers if w.group == "build" and not w.is_finished]
-        if builds:
-            await app.workers.wait_for_complete(builds)
-        await pilot.pause()
-        if not app._scheduler.busy and not any(
-            w.group == "build" and not w.is_finished for w in app.workers
-        ):
-            return
-    raise AssertionError("builds did not settle")
-
-
 def _log_text(screen: Any) -> str:
     from textual.widgets import Static
 
@@ -970,7 +957,7 @@ async def test_the_app_keeps_the_last_good_snapshot_and_shows_the_problem(
         assert "⚠" not in app.query_one(FlowHeader).render().plain
         case.breaks(root, monkeypatch)
         app.post_message(DataChanged())
-        await _settle(pilot)
+        await settle_builds(pilot)
         now = app.snapshot
         assert now is not None and now is not first and app.failure is None
         if case.kept:  # the last good rows are still counted

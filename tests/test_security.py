@@ -14,7 +14,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from minifolder import DAY, OPTIONS_HEADER, build, option_row, write_lines
+from minifolder import DAY, HOSTILE, OPTIONS_HEADER, build, option_row, write_lines
 from typer.testing import CliRunner
 
 from flowterm.core.report import csv_tables, csv_text
@@ -26,14 +26,6 @@ REPO = Path(__file__).resolve().parents[1]
 SOURCES = sorted(
     p for pkg in ("core", "tui", "flowterm", "themes") for p in (REPO / pkg).rglob("*.py")
 )
-HOSTILE = [
-    "[/",
-    "[0]",
-    "[bold red]x",
-    "[link=file:///etc/passwd]x[/link]",
-    "\x1b[2J",
-    "=cmd|' /C calc'!A0",
-]
 
 #: Calls that run or unpickle data: never on file content, so nowhere in flowterm.
 _FORBIDDEN_CALLS = {"eval", "exec", "compile", "__import__", "breakpoint"}
